@@ -1,0 +1,247 @@
+"""The ``dedup`` command line: a thin layer that parses options, calls the library and renders.
+
+Errors a user can cause (:class:`~dedup.errors.DedupError`, bad options) print one ``Error: ...``
+line on stderr and exit non-zero; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+# Typer >= 0.26 vendors Click; its exception base is not re-exported, so it is imported from
+# there to turn usage errors into our one-line format.
+from typer._click.exceptions import ClickException
+
+from .config import (
+    BoilerplateConfig,
+    DedupConfig,
+    LSHConfig,
+    ShingleConfig,
+    VerifyConfig,
+)
+from .errors import DedupError
+from .evaluation import Scores, evaluate_files
+from .ingest import FieldMap, read_articles
+from .pipeline import find_duplicates
+from .report import render_summary, summarize, write_outputs
+
+app = typer.Typer(
+    name="dedup",
+    help="Find duplicate and near-duplicate news articles.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+stderr = Console(stderr=True)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class Keep(StrEnum):
+    earliest = "earliest"
+    longest = "longest"
+    first = "first"
+
+
+class OnError(StrEnum):
+    stop = "stop"
+    skip = "skip"
+
+
+class ShingleKind(StrEnum):
+    word = "word"
+    char = "char"
+
+
+class ClusterKind(StrEnum):
+    duplicate = "duplicate"
+    related = "related"
+
+
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", help="Summary as rich tables or as JSON on stdout.")
+]
+
+
+class _RichProgress:
+    """Adapts the library's progress protocol to a rich progress bar on stderr."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._task: int | None = None
+
+    def start(self, stage: str, total: int) -> None:
+        if self._task is not None:
+            self._progress.remove_task(self._task)  # type: ignore[arg-type]
+        self._task = self._progress.add_task(stage, total=total)  # type: ignore[assignment]
+
+    def advance(self, steps: int = 1) -> None:
+        if self._task is not None:
+            self._progress.advance(self._task, steps)  # type: ignore[arg-type]
+
+
+def _progress_bar(quiet: bool) -> Progress:
+    return Progress(
+        TextColumn("{task.description:<22}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+        disable=quiet,
+    )
+
+
+@app.command("find")
+def find_command(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Files of articles (.jsonl, .jsonl.gz, .csv), directories of .txt or .html "
+            "files, or - for JSON Lines on stdin.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Directory for the output files.")
+    ] = Path("dedup-out"),
+    keep: Annotated[
+        Keep, typer.Option(help="Which copy represents a duplicate cluster.")
+    ] = Keep.earliest,
+    annotate: Annotated[
+        bool, typer.Option(help="Keep every record in deduplicated.jsonl and mark duplicates.")
+    ] = False,
+    on_error: Annotated[
+        OnError, typer.Option(help="stop at the first bad record, or skip bad records.")
+    ] = OnError.stop,
+    id_field: Annotated[str, typer.Option(help="Input field holding the id.")] = "id",
+    title_field: Annotated[str, typer.Option(help="Input field holding the title.")] = "title",
+    text_field: Annotated[str, typer.Option(help="Input field holding the body.")] = "text",
+    shingle: Annotated[
+        ShingleKind, typer.Option(help="word n-grams, or char n-grams for noisy (OCR) text.")
+    ] = ShingleKind.word,
+    shingle_size: Annotated[
+        int | None, typer.Option(help="n of the n-grams [default: 4 words, 5 characters].")
+    ] = None,
+    threshold: Annotated[
+        float, typer.Option(help="Jaccard similarity at which LSH proposes a candidate pair.")
+    ] = LSHConfig.threshold,
+    num_perm: Annotated[int, typer.Option(help="MinHash permutations.")] = LSHConfig.num_perm,
+    seed: Annotated[int, typer.Option(help="Seed of the MinHash permutations.")] = LSHConfig.seed,
+    near_threshold: Annotated[
+        float, typer.Option(help="Exact Jaccard for a near-duplicate.")
+    ] = VerifyConfig.near_threshold,
+    containment_threshold: Annotated[
+        float, typer.Option(help="Share of the shorter article inside the longer, for contained.")
+    ] = VerifyConfig.containment_threshold,
+    related_threshold: Annotated[
+        float, typer.Option(help="TF-IDF cosine for a related story.")
+    ] = VerifyConfig.related_threshold,
+    related: Annotated[bool, typer.Option(help="Look for related stories.")] = True,
+    templates: Annotated[
+        bool, typer.Option(help="Remove site templates (lines recurring across articles).")
+    ] = True,
+    output_format: FormatOption = OutputFormat.table,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Find copies and related stories; write clusters, scored pairs and a deduplicated feed.
+
+    Example: dedup find articles.jsonl --out dedup-out
+    """
+    size = shingle_size or (4 if shingle == ShingleKind.word else 5)
+    config = DedupConfig(
+        shingle=ShingleConfig(kind=shingle.value, shingle_size=size),
+        boilerplate=BoilerplateConfig(enabled=templates),
+        lsh=LSHConfig(threshold=threshold, num_perm=num_perm, seed=seed),
+        verify=VerifyConfig(
+            near_threshold=near_threshold,
+            containment_threshold=containment_threshold,
+            related_threshold=related_threshold,
+            related=related,
+        ),
+        keep=keep.value,
+    )
+    fields = FieldMap(id=id_field, title=title_field, text=text_field)
+    read = read_articles(inputs, fields=fields, on_error=on_error.value)
+    if read.skipped:
+        stderr.print(
+            f"Warning: skipped {len(read.skipped)} bad record(s); first: {read.skipped[0]}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    with _progress_bar(quiet) as bar:
+        result = find_duplicates(read.articles, config, progress=_RichProgress(bar))
+    write_outputs(result, out, annotate=annotate)
+    summary = summarize(result)
+    summary["out"] = str(out)
+    summary["skipped"] = len(read.skipped)
+    if output_format == OutputFormat.json:
+        typer.echo(json.dumps(summary, ensure_ascii=False))
+    else:
+        render_summary(summary, Console())
+
+
+@app.command("eval")
+def eval_command(
+    clusters: Annotated[Path, typer.Argument(help="A clusters.jsonl written by dedup find.")],
+    gold: Annotated[Path, typer.Argument(help='Gold labels: {"id", "group"} per line.')],
+    kind: Annotated[
+        ClusterKind, typer.Option(help="Which clusters to score.")
+    ] = ClusterKind.duplicate,
+    output_format: FormatOption = OutputFormat.table,
+) -> None:
+    """Score clusters against gold labels: pairwise and B-cubed precision/recall/F1, ARI, NMI.
+
+    Example: dedup eval dedup-out/clusters.jsonl gold.jsonl
+    """
+    scores = evaluate_files(clusters, gold, kind.value)
+    if output_format == OutputFormat.json:
+        typer.echo(json.dumps(scores.as_dict()))
+    else:
+        _render_scores(scores, Console())
+
+
+def _render_scores(scores: Scores, console: Console) -> None:
+    from rich.table import Table
+
+    table = Table(title="dedup eval", show_header=False)
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for name, value in scores.as_dict().items():
+        if name == "family_recall":
+            for family, recall in value.items():
+                table.add_row(f"recall: {family}", f"{recall:.4f}")
+        else:
+            table.add_row(name, f"{value:.4f}" if isinstance(value, float) else str(value))
+    console.print(table)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``dedup`` script: run the app, turning user errors into one line."""
+    try:
+        code = app(args=argv, prog_name="dedup", standalone_mode=False)
+    except DedupError as error:
+        _fail(str(error), 1)
+    except ClickException as error:
+        _fail(error.format_message(), error.exit_code)
+    except typer.Abort:
+        _fail("aborted", 130)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int) -> None:
+    print(f"Error: {' '.join(message.split())}", file=sys.stderr)
+    sys.exit(code)

@@ -1,0 +1,140 @@
+"""Configuration of each pipeline stage, checked when built.
+
+Defaults were chosen on the syndication set built by ``benchmarks/quality`` (see its README).
+``str(config)`` encodes every parameter, so a stored result records how it was made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from .errors import ConfigError
+
+ShingleKind = Literal["word", "char"]
+KeepRule = Literal["earliest", "longest", "first"]
+
+
+def _check_unit_interval(name: str, value: float) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(f"{name} must be in [0, 1]; got {value}")
+
+
+def _check_positive(name: str, value: int) -> None:
+    if value < 1:
+        raise ConfigError(f"{name} must be a positive whole number; got {value}")
+
+
+@dataclass(frozen=True)
+class ShingleConfig:
+    """How a normalized body becomes a set of shingles.
+
+    Args:
+        kind: ``word`` n-grams (robust to re-wrapping and punctuation) or ``char`` n-grams
+            (robust to OCR noise that splits or merges words).
+        shingle_size: n, in words or characters.
+    """
+
+    kind: ShingleKind = "word"
+    shingle_size: int = 4
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("word", "char"):
+            raise ConfigError(f"shingle kind must be 'word' or 'char'; got {self.kind!r}")
+        _check_positive("shingle_size", self.shingle_size)
+
+
+@dataclass(frozen=True)
+class BoilerplateConfig:
+    """Recognising site templates: lines that recur across many articles of one source.
+
+    Args:
+        enabled: remove template lines before any similarity is computed.
+        min_docs: a line is template when it occurs in at least this many distinct articles of
+            one source (all articles when sources are unknown).
+        max_removed_fraction: never strip more than this share of an article's words; an article
+            that would lose more is most likely one of several copies of one story, not a
+            template, so it is left whole.
+    """
+
+    enabled: bool = True
+    min_docs: int = 4
+    max_removed_fraction: float = 0.8
+
+    def __post_init__(self) -> None:
+        if self.min_docs < 2:
+            raise ConfigError(f"boilerplate min_docs must be at least 2; got {self.min_docs}")
+        _check_unit_interval("max_removed_fraction", self.max_removed_fraction)
+
+
+@dataclass(frozen=True)
+class LSHConfig:
+    """MinHash LSH candidate search (datasketch).
+
+    Args:
+        threshold: Jaccard similarity at which pairs should become candidates. It is set below
+            the near-duplicate threshold because a truncated copy shares only part of the
+            original's shingles; verification restores precision.
+        num_perm: number of MinHash permutations.
+        seed: seed of the permutations; signatures made with different seeds never compare.
+    """
+
+    threshold: float = 0.3
+    num_perm: int = 128
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        _check_unit_interval("threshold", self.threshold)
+        if self.num_perm < 2:
+            raise ConfigError(f"num_perm must be at least 2; got {self.num_perm}")
+
+
+@dataclass(frozen=True)
+class VerifyConfig:
+    """Thresholds that turn a candidate pair into an accepted relation.
+
+    Args:
+        near_threshold: exact Jaccard of the shingle sets for ``near``.
+        containment_threshold: share of the shorter article's shingles found in the longer one
+            for ``contained``.
+        min_contained_shingles: the shorter article needs at least this many shingles before
+            containment counts (a three-line brief is "contained" in too many articles).
+        related_threshold: TF-IDF cosine of the bodies for ``related``.
+        related: look for related stories at all (costs a nearest-neighbour search).
+    """
+
+    near_threshold: float = 0.6
+    containment_threshold: float = 0.8
+    min_contained_shingles: int = 20
+    related_threshold: float = 0.5
+    related: bool = True
+
+    def __post_init__(self) -> None:
+        _check_unit_interval("near_threshold", self.near_threshold)
+        _check_unit_interval("containment_threshold", self.containment_threshold)
+        _check_unit_interval("related_threshold", self.related_threshold)
+        _check_positive("min_contained_shingles", self.min_contained_shingles)
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    """Every parameter of a run; ``str()`` gives a compact record of them."""
+
+    shingle: ShingleConfig = field(default_factory=ShingleConfig)
+    boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
+    lsh: LSHConfig = field(default_factory=LSHConfig)
+    verify: VerifyConfig = field(default_factory=VerifyConfig)
+    keep: KeepRule = "earliest"
+
+    def __post_init__(self) -> None:
+        if self.keep not in ("earliest", "longest", "first"):
+            raise ConfigError(f"keep must be one of earliest, longest, first; got {self.keep!r}")
+
+    def __str__(self) -> str:
+        parts = []
+        for section, values in asdict(self).items():
+            if isinstance(values, dict):
+                parts.extend(f"{section}.{key}={value}" for key, value in values.items())
+            else:
+                parts.append(f"{section}={values}")
+        return " ".join(parts)

@@ -1,0 +1,295 @@
+"""Reading articles from JSON Lines, CSV, directories of .txt or .html files, or stdin.
+
+I/O only: records become :class:`~dedup.types.Article` values; nothing is normalized here. Every
+error names the file and line it comes from, so a user can fix the input.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO, Literal
+
+from .errors import InputError, MissingExtraError
+from .types import Article, ArticleId
+
+OnError = Literal["stop", "skip"]
+STDIN = "-"
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
+CSV_SUFFIXES = (".csv", ".csv.gz")
+TEXT_SUFFIXES = (".txt",)
+HTML_SUFFIXES = (".html", ".htm")
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    """Which input field holds each article attribute (``--id-field`` and friends)."""
+
+    id: str = "id"
+    title: str = "title"
+    text: str = "text"
+    source: str = "source"
+    url: str = "url"
+    published: str = "published"
+
+
+@dataclass
+class ReadResult:
+    """The articles read, in input order, and the messages of records skipped as bad."""
+
+    articles: list[Article]
+    skipped: list[str] = field(default_factory=list)
+
+
+def read_articles(
+    inputs: Iterable[str | Path],
+    *,
+    fields: FieldMap | None = None,
+    on_error: OnError = "stop",
+    stdin: BinaryIO | None = None,
+) -> ReadResult:
+    """Read every input into articles, checking that ids are unique across all of them.
+
+    Args:
+        inputs: paths of ``.jsonl[.gz]`` or ``.csv[.gz]`` files, directories of ``.txt`` or
+            ``.html`` files, or ``"-"`` for JSON Lines on standard input.
+        fields: input field names of each attribute.
+        on_error: ``"stop"`` raises at the first bad record; ``"skip"`` leaves bad records out
+            and lists their messages in :attr:`ReadResult.skipped`.
+        stdin: the stream read for ``"-"`` (``sys.stdin.buffer`` by default).
+
+    Raises:
+        InputError: a missing file, an unsupported format, a bad record (with ``on_error="stop"``),
+            a duplicate id, or no articles at all.
+    """
+    fields = fields or FieldMap()
+    inputs = [str(path) for path in inputs]
+    if on_error not in ("stop", "skip"):
+        raise InputError(f"on_error must be 'stop' or 'skip'; got {on_error!r}")
+    result = ReadResult(articles=[])
+    first_seen: dict[ArticleId, str] = {}
+    for path in inputs:
+        for origin, record in _iter_records(path, stdin):
+            try:
+                if isinstance(record, InputError):
+                    raise record
+                article = record_to_article(record, origin, fields)
+                _check_unique_id(article, first_seen)
+            except InputError as error:
+                if on_error == "stop":
+                    raise
+                result.skipped.append(str(error))
+                continue
+            result.articles.append(article)
+    if not result.articles:
+        raise InputError(f"no articles found in {', '.join(inputs) or 'the input'}")
+    return result
+
+
+def _check_unique_id(article: Article, first_seen: dict[ArticleId, str]) -> None:
+    earlier = first_seen.get(article.id)
+    if earlier is not None:
+        raise InputError(
+            f"{article.origin}: duplicate id {article.id!r}, already used at {earlier}"
+        )
+    first_seen[article.id] = article.origin
+
+
+def record_to_article(record: dict[str, Any], origin: str, fields: FieldMap) -> Article:
+    """Check one input record and turn it into an :class:`Article`.
+
+    Raises:
+        InputError: the record has no id, no text, or a field of the wrong type.
+    """
+    article_id = record.get(fields.id)
+    if article_id is None or article_id == "":
+        raise InputError(f"{origin}: record has no id (field {fields.id!r}; see --id-field)")
+    if isinstance(article_id, bool) or not isinstance(article_id, str | int):
+        raise InputError(f"{origin}: id must be a string or an integer; got {article_id!r}")
+    text = record.get(fields.text)
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(f"{origin}: record has no text (field {fields.text!r}; see --text-field)")
+    return Article(
+        id=article_id,
+        title=_optional_str(record, fields.title, origin) or "",
+        text=text,
+        source=_optional_str(record, fields.source, origin),
+        url=_optional_str(record, fields.url, origin),
+        published=parse_published(record.get(fields.published), origin),
+        origin=origin,
+        record=record,
+    )
+
+
+def _optional_str(record: dict[str, Any], name: str, origin: str) -> str | None:
+    value = record.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InputError(f"{origin}: field {name!r} must be a string; got {value!r}")
+    return value
+
+
+def parse_published(value: Any, origin: str) -> datetime | None:
+    """Parse an ISO 8601 time; times with a zone are converted to UTC, naive ones kept as UTC.
+
+    Raises:
+        InputError: the value is not an ISO 8601 date or time.
+    """
+    if value is None or value == "":
+        return None
+    try:
+        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise InputError(f"{origin}: published must be an ISO 8601 date; got {value!r}")
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed
+
+
+RecordOrError = dict[str, Any] | InputError
+
+
+def _iter_records(path: str, stdin: BinaryIO | None) -> Iterator[tuple[str, RecordOrError]]:
+    if path == STDIN:
+        yield from _iter_jsonl(stdin or sys.stdin.buffer, "<stdin>")
+        return
+    location = Path(path)
+    if location.is_dir():
+        yield from _iter_directory(location)
+        return
+    if not location.exists():
+        raise InputError(f"input not found: {path}")
+    name = location.name.lower()
+    if name.endswith(JSONL_SUFFIXES):
+        with _open_binary(location) as stream:
+            yield from _iter_jsonl(stream, path)
+    elif name.endswith(CSV_SUFFIXES):
+        with _open_binary(location) as stream:
+            yield from _iter_csv(stream, path)
+    else:
+        raise InputError(
+            f"unsupported input {path}: expected .jsonl, .jsonl.gz, .csv, a directory of .txt "
+            "or .html files, or - for JSON Lines on stdin"
+        )
+
+
+def _open_binary(path: Path) -> BinaryIO:
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return path.open("rb")
+
+
+def _iter_jsonl(stream: BinaryIO, name: str) -> Iterator[tuple[str, RecordOrError]]:
+    try:
+        for line_number, raw in enumerate(stream, start=1):
+            origin = f"{name}:{line_number}"
+            if not raw.strip():
+                continue
+            yield origin, _parse_json_line(raw, origin)
+    except (OSError, EOFError) as error:  # a truncated or corrupt .gz
+        raise InputError(f"{name}: cannot read: {error}") from error
+
+
+def _parse_json_line(raw: bytes, origin: str) -> RecordOrError:
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return InputError(f"{origin}: not valid UTF-8 (byte {raw[error.start]:#04x})")
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        return InputError(f"{origin}: malformed JSON: {error.msg} (column {error.colno})")
+    if not isinstance(record, dict):
+        return InputError(f"{origin}: expected a JSON object; got {type(record).__name__}")
+    return record
+
+
+def _decode_file(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise InputError(
+            f"{name}:{line}: not valid UTF-8 (byte {data[error.start]:#04x})"
+        ) from error
+
+
+def _iter_csv(stream: BinaryIO, name: str) -> Iterator[tuple[str, RecordOrError]]:
+    try:
+        text = _decode_file(stream.read(), name)
+    except (OSError, EOFError) as error:
+        raise InputError(f"{name}: cannot read: {error}") from error
+    # Article bodies are often longer than csv's default field limit of 128 KiB.
+    csv.field_size_limit(2**31 - 1)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    start_line = 2
+    try:
+        for row in reader:
+            origin = f"{name}:{start_line}"
+            start_line = reader.line_num + 1
+            if None in row:
+                yield origin, InputError(f"{origin}: more values than header columns")
+                continue
+            yield origin, {key: value for key, value in row.items() if value is not None}
+    except csv.Error as error:
+        raise InputError(f"{name}:{reader.line_num}: malformed CSV: {error}") from error
+
+
+def _iter_directory(directory: Path) -> Iterator[tuple[str, RecordOrError]]:
+    files = sorted(
+        path
+        for path in directory.rglob("*")
+        if path.is_file() and path.name.lower().endswith(TEXT_SUFFIXES + HTML_SUFFIXES)
+    )
+    if not files:
+        raise InputError(f"{directory}: no .txt or .html files in this directory")
+    for path in files:
+        article_id = path.relative_to(directory).with_suffix("").as_posix()
+        origin = f"{path}:1"
+        try:
+            text = _decode_file(path.read_bytes(), str(path))
+        except InputError as error:
+            yield origin, error
+            continue
+        if path.name.lower().endswith(HTML_SUFFIXES):
+            yield origin, _html_record(article_id, text, origin)
+        else:
+            yield origin, _text_record(article_id, text)
+
+
+def _text_record(article_id: str, text: str) -> dict[str, Any]:
+    """A sample-article file: the first line is the title, the rest the body."""
+    title, _, body = text.strip().partition("\n")
+    return {"id": article_id, "title": title.strip(), "text": body.strip()}
+
+
+def _html_record(article_id: str, html: str, origin: str) -> RecordOrError:
+    """A saved web page, reduced to its main text by trafilatura (the ``html`` extra)."""
+    try:
+        import trafilatura
+    except ImportError as error:
+        raise MissingExtraError(
+            "reading .html files needs trafilatura: pip install 'dedup[html]'"
+        ) from error
+    body = trafilatura.extract(html, include_comments=False, include_tables=False)
+    if not body:
+        return InputError(f"{origin}: no main text found in this page")
+    metadata = trafilatura.extract_metadata(html)
+    record: dict[str, Any] = {"id": article_id, "title": (metadata and metadata.title) or ""}
+    record["text"] = body
+    if metadata is not None:
+        if metadata.url:
+            record["url"] = metadata.url
+        if metadata.sitename:
+            record["source"] = metadata.sitename
+    return record

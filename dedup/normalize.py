@@ -1,0 +1,47 @@
+"""Pure text normalization, so that reprints with other typography compare equal.
+
+Unicode NFKC, case folding, typographic quotes and dashes to ASCII, words hyphenated across a line
+break joined again, and whitespace collapsed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# NFKC leaves these as they are; reprints swap them freely.
+_TYPOGRAPHY = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u00ab": '"', "\u00bb": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+        "\u2015": "-", "\u2212": "-",
+        "\u00ad": None,  # soft hyphen
+        "\u200b": None,  # zero-width space
+    }
+)  # fmt: skip
+_LINE_BREAK_HYPHEN = re.compile(r"(\w)-[ \t]*\r?\n[ \t]*(\w)")
+_WHITESPACE = re.compile(r"\s+")
+_WORD = re.compile(r"\w+")
+
+
+def normalize_text(text: str) -> str:
+    """Return ``text`` in the canonical form that shingles and exact matching compare.
+
+    Example:
+        >>> normalize_text("The \u201cinfor-\\nmation\u201d  \u2014 NEW")
+        'the "information" - new'
+    """
+    text = join_hyphenated(unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHY))
+    return _WHITESPACE.sub(" ", text.casefold()).strip()
+
+
+def join_hyphenated(text: str) -> str:
+    """Join words that a scan or a narrow column hyphenated across a line break."""
+    return _LINE_BREAK_HYPHEN.sub(r"\1\2", text)
+
+
+def tokenize(normalized: str) -> list[str]:
+    """Split normalized text into words, dropping punctuation."""
+    return _WORD.findall(normalized)

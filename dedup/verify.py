@@ -1,0 +1,164 @@
+"""Verification and reranking of candidate pairs.
+
+LSH candidates are only likely matches. Each one is scored exactly (Jaccard and containment of
+the shingle sets, TF-IDF cosine of the bodies, fuzzy title similarity) and given a relation, or
+dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+from rapidfuzz import fuzz
+from scipy import sparse
+from sklearn.exceptions import NotFittedError
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.neighbors import NearestNeighbors
+
+from .config import VerifyConfig
+from .types import Match, Relation
+
+
+class TfidfReranker:
+    """TF-IDF vectors of a run's article bodies, for cosine similarity between articles.
+
+    Fitted on the run's own articles, so weights reflect what is common in this feed.
+
+    Args:
+        max_df: terms in more than this share of articles are ignored (site-wide words).
+
+    Example:
+        >>> reranker = TfidfReranker().fit(["oil prices rose", "oil prices fell", "cats sleep"])
+        >>> round(reranker.cosine(0, 1), 2) > round(reranker.cosine(0, 2), 2)
+        True
+    """
+
+    def __init__(self, *, max_df: float = 0.5) -> None:
+        self.max_df = max_df
+
+    def fit(self, texts: Sequence[str]) -> TfidfReranker:
+        # max_df is a share only when there are enough articles for a share to mean anything.
+        max_df = self.max_df if len(texts) >= 10 else 1.0
+        self.vectorizer_ = TfidfVectorizer(
+            sublinear_tf=True, max_df=max_df, dtype=np.float32, token_pattern=r"(?u)\b\w+\b"
+        )
+        try:
+            self.matrix_: sparse.csr_matrix = self.vectorizer_.fit_transform(texts)
+        except ValueError:  # no terms at all, e.g. every body is punctuation
+            self.matrix_ = sparse.csr_matrix((len(texts), 1), dtype=np.float32)
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "matrix_"):
+            raise NotFittedError("TfidfReranker is not fitted yet; call fit(texts) first")
+
+    def cosine(self, first: int, second: int) -> float:
+        """Cosine similarity of two fitted articles' TF-IDF vectors (rows are L2-normalized)."""
+        self._check_fitted()
+        return float(self.matrix_[first].multiply(self.matrix_[second]).sum())
+
+    def neighbors(self, min_cosine: float) -> set[tuple[int, int]]:
+        """All pairs ``(i, j)``, ``i < j``, whose cosine is at least ``min_cosine``."""
+        self._check_fitted()
+        search = NearestNeighbors(radius=1.0 - min_cosine, metric="cosine", algorithm="brute")
+        search.fit(self.matrix_)
+        _, neighbors = search.radius_neighbors(self.matrix_, return_distance=True)
+        return {(i, int(j)) for i, row in enumerate(neighbors) for j in row if int(j) > i}
+
+
+def title_similarity(first: str, second: str) -> float:
+    """Fuzzy similarity of two normalized titles in [0, 1], insensitive to word order."""
+    if not first or not second:
+        return 0.0
+    return fuzz.token_sort_ratio(first, second) / 100.0
+
+
+def overlap_scores(first: np.ndarray, second: np.ndarray) -> tuple[float, float, float]:
+    """Exact Jaccard and containment both ways of two sorted, unique shingle-hash arrays.
+
+    Returns:
+        ``(jaccard, share of first in second, share of second in first)``.
+    """
+    if first.size == 0 or second.size == 0:
+        return 0.0, 0.0, 0.0
+    shared = np.intersect1d(first, second, assume_unique=True).size
+    union = first.size + second.size - shared
+    return shared / union, shared / first.size, shared / second.size
+
+
+def classify(
+    *,
+    same_text: bool,
+    jaccard: float,
+    containment_ab: float,
+    containment_ba: float,
+    smaller_size: int,
+    cosine: float,
+    config: VerifyConfig,
+) -> Relation | None:
+    """The relation two articles' scores earn, strongest first, or ``None`` to reject the pair."""
+    if same_text:
+        return "exact"
+    if jaccard >= config.near_threshold:
+        return "near"
+    if (
+        smaller_size >= config.min_contained_shingles
+        and max(containment_ab, containment_ba) >= config.containment_threshold
+    ):
+        return "contained"
+    if config.related and cosine >= config.related_threshold:
+        return "related"
+    return None
+
+
+def verify_pairs(
+    pairs: Iterable[tuple[int, int]],
+    *,
+    texts: Sequence[str],
+    titles: Sequence[str],
+    shingles: Sequence[np.ndarray],
+    reranker: TfidfReranker,
+    config: VerifyConfig,
+    on_each: Callable[[], None] | None = None,
+) -> list[Match]:
+    """Score each candidate pair and keep those that earn a relation, sorted by ``(a, b)``.
+
+    Args:
+        pairs: candidate ``(a, b)`` positions with ``a < b``.
+        texts: cleaned, normalized bodies (template removed).
+        titles: normalized titles.
+        shingles: sorted shingle hashes of each body.
+        reranker: TF-IDF fitted on ``texts``.
+        config: thresholds.
+        on_each: called after each pair, to report progress.
+    """
+    matches = []
+    for a, b in sorted(pairs):
+        jaccard, containment_ab, containment_ba = overlap_scores(shingles[a], shingles[b])
+        cosine = reranker.cosine(a, b)
+        relation = classify(
+            same_text=bool(texts[a]) and texts[a] == texts[b],
+            jaccard=jaccard,
+            containment_ab=containment_ab,
+            containment_ba=containment_ba,
+            smaller_size=min(shingles[a].size, shingles[b].size),
+            cosine=cosine,
+            config=config,
+        )
+        if relation is not None:
+            matches.append(
+                Match(
+                    a=a,
+                    b=b,
+                    relation=relation,
+                    jaccard=round(jaccard, 4),
+                    containment_ab=round(containment_ab, 4),
+                    containment_ba=round(containment_ba, 4),
+                    cosine=round(min(cosine, 1.0), 4),
+                    title_similarity=round(title_similarity(titles[a], titles[b]), 4),
+                )
+            )
+        if on_each is not None:
+            on_each()
+    return matches
