@@ -100,13 +100,16 @@ def classify(
     """The relation two articles' scores earn, strongest first, or ``None`` to reject the pair."""
     if same_text:
         return "exact"
-    if jaccard >= config.near_threshold:
-        return "near"
+    # Contained: the shorter text lies almost wholly inside the longer, but not the reverse (a
+    # truncated or excerpted copy), even when the two are also similar enough to be "near".
     if (
         smaller_size >= config.min_contained_shingles
         and max(containment_ab, containment_ba) >= config.containment_threshold
+        and min(containment_ab, containment_ba) < config.containment_threshold
     ):
         return "contained"
+    if jaccard >= config.near_threshold:
+        return "near"
     if config.related and cosine >= config.related_threshold:
         return "related"
     return None

@@ -1,0 +1,77 @@
+from conftest import make_article, wrap_in_template
+
+from dedup.boilerplate import remove_boilerplate, split_blocks
+from dedup.config import BoilerplateConfig
+from dedup.normalize import normalize_text
+
+
+def test_boilerplate_split_blocks_lines_of_web_text():
+    assert split_blocks("Title line\n\n  First para.  \nSecond para.\n") == [
+        "Title line",
+        "First para.",
+        "Second para.",
+    ]
+
+
+def test_boilerplate_split_blocks_rejoins_hard_wrapped_wire_paragraphs():
+    wire = (
+        "Showers continued throughout the week in\nthe Bahia cocoa zone, said.\n"
+        "    The dry period means the temporao will be\nlate this year.\n"
+        "    Arrivals for the week were 155,221 bags\nof 60 kilos.\n"
+    )
+    assert split_blocks(wire) == [
+        "Showers continued throughout the week in the Bahia cocoa zone, said.",
+        "The dry period means the temporao will be late this year.",
+        "Arrivals for the week were 155,221 bags of 60 kilos.",
+    ]
+
+
+def test_boilerplate_removes_a_shared_site_template(stories, site_template):
+    pages = [
+        make_article(name, wrap_in_template(story, site_template), source="insights")
+        for name, story in stories.items()
+    ]
+    cleaned = remove_boilerplate(pages, BoilerplateConfig(min_docs=4))
+    for page, (name, story) in zip(cleaned, stories.items(), strict=True):
+        assert page.text == normalize_text(story), name
+        assert "Need to access the insight?" in page.removed
+        assert "Stay informed" in page.removed
+
+
+def test_boilerplate_counts_per_source(stories, site_template):
+    """The template recurs in three pages of each source: below min_docs=4 in both."""
+    names = list(stories)
+    pages = [
+        make_article(name, wrap_in_template(stories[name], site_template), source=f"site{i % 2}")
+        for i, name in enumerate(names)
+    ]
+    cleaned = remove_boilerplate(pages, BoilerplateConfig(min_docs=4))
+    # Only the paywall prompt goes: it repeats inside each page.
+    prompt = ("Need to access the insight?", "Start your 7-day free trial now")
+    assert all(page.removed == prompt * 3 for page in cleaned)
+
+
+def test_boilerplate_keeps_copies_of_one_story_whole(stories):
+    """Five copies of one story: exact copies count once, so nothing is a template."""
+    copies = [make_article(f"c{i}", stories["harbour"], source="wire") for i in range(5)]
+    cleaned = remove_boilerplate(copies, BoilerplateConfig(min_docs=2))
+    assert all(page.removed == () for page in cleaned)
+    assert cleaned[0].text == normalize_text(stories["harbour"])
+
+
+def test_boilerplate_never_strips_most_of_an_article(stories):
+    """Near-copies (one changed line each) share five of six lines: a story, not a template."""
+    lines = stories["museum"].split("\n")
+    copies = [
+        make_article(f"c{i}", "\n".join(lines[:5] + [f"Update number {i} added here."]))
+        for i in range(5)
+    ]
+    cleaned = remove_boilerplate(copies, BoilerplateConfig(min_docs=3, max_removed_fraction=0.8))
+    assert all(page.removed == () for page in cleaned)
+
+
+def test_boilerplate_disabled_keeps_everything(stories, site_template):
+    page = make_article("p", wrap_in_template(stories["robot"], site_template))
+    (cleaned,) = remove_boilerplate([page], BoilerplateConfig(enabled=False))
+    assert cleaned.removed == ()
+    assert "need to access the insight?" in cleaned.text

@@ -1,0 +1,84 @@
+import json
+from datetime import datetime
+
+import pytest
+from conftest import make_article
+from rich.console import Console
+
+from dedup import find_duplicates
+from dedup.report import (
+    OutputError,
+    deduplicated_records,
+    render_summary,
+    summarize,
+    write_outputs,
+)
+
+
+@pytest.fixture
+def result(stories):
+    articles = [
+        make_article("late", stories["robot"], title="Robot sorts rubbish",
+                     published=datetime(2024, 5, 2)),
+        make_article("other", stories["museum"], title="Museum reopens"),
+        make_article("early", stories["robot"], title="Student robot sorts waste",
+                     published=datetime(2024, 5, 1)),
+    ]  # fmt: skip
+    return find_duplicates(articles)
+
+
+def test_report_deduplicated_drops_duplicates_and_adds_cluster(result, stories):
+    records = list(deduplicated_records(result))
+    assert [(r["id"], r["cluster"]) for r in records] == [("other", None), ("early", "dup-000001")]
+    assert records[0] == {"id": "other", "title": "Museum reopens", "text": stories["museum"],
+                          "cluster": None}  # fmt: skip
+
+
+def test_report_deduplicated_annotate_keeps_all(result):
+    records = list(deduplicated_records(result, annotate=True))
+    assert [(r["id"], r["cluster"], r["duplicate_of"]) for r in records] == [
+        ("late", "dup-000001", "early"), ("other", None, None), ("early", "dup-000001", None)
+    ]  # fmt: skip
+
+
+def test_report_writes_the_three_files(result, tmp_path):
+    written = write_outputs(result, tmp_path / "out")
+    assert [path.name for path in written] == [
+        "clusters.jsonl", "pairs.jsonl", "deduplicated.jsonl"
+    ]  # fmt: skip
+    clusters = [json.loads(line) for line in written[0].read_text().splitlines()]
+    assert clusters == [{
+        "cluster": "dup-000001", "kind": "duplicate", "representative": "early",
+        "members": [{"id": "early", "relation": "representative", "score": 1.0},
+                    {"id": "late", "relation": "exact", "score": 1.0}],
+    }]  # fmt: skip
+    pairs = [json.loads(line) for line in written[1].read_text().splitlines()]
+    assert pairs == [{"a": "late", "b": "early", "relation": "exact", "jaccard": 1.0,
+                      "containment_ab": 1.0, "containment_ba": 1.0, "cosine": 1.0,
+                      "title_similarity": pairs[0]["title_similarity"]}]  # fmt: skip
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "clusters.jsonl", "deduplicated.jsonl", "pairs.jsonl"
+    ]  # fmt: skip
+
+
+def test_report_output_error_when_out_is_a_file(result, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(OutputError, match="cannot write to"):
+        write_outputs(result, blocker)
+
+
+def test_report_summary_and_tables(result):
+    summary = summarize(result)
+    assert {k: summary[k] for k in ("articles", "duplicate_clusters", "removed")} == {
+        "articles": 3, "duplicate_clusters": 1, "removed": 1
+    }  # fmt: skip
+    assert summary["largest_clusters"] == [
+        {"cluster": "dup-000001", "size": 2, "representative": "early",
+         "title": "Student robot sorts waste"}
+    ]  # fmt: skip
+    console = Console(record=True, width=120)
+    render_summary(summary, console)
+    text = console.export_text()
+    assert "articles that would be removed" in text
+    assert "Student robot sorts waste" in text
