@@ -16,7 +16,8 @@ def test_verify_overlap_scores_exact():
 @pytest.mark.parametrize(
     ("scores", "expected"),
     [
-        ({"same_text": True, "jaccard": 1.0, "containment_ab": 1.0, "containment_ba": 1.0}, "exact"),
+        ({"same_text": True, "jaccard": 1.0, "containment_ab": 1.0, "containment_ba": 1.0},
+         "exact"),
         ({"jaccard": 0.7, "containment_ab": 0.8, "containment_ba": 0.85}, "near"),
         ({"jaccard": 0.5, "containment_ab": 0.95, "containment_ba": 0.52}, "contained"),
         ({"jaccard": 0.5, "containment_ab": 0.95, "containment_ba": 0.52, "smaller_size": 5},
