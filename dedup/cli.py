@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 # Typer >= 0.26 vendors Click; its exception base is not re-exported, so it is imported from
 # there to turn usage errors into our one-line format.
-from typer._click.exceptions import ClickException
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
 from .config import (
     BoilerplateConfig,
@@ -35,7 +35,8 @@ from .report import render_summary, summarize, write_outputs
 
 app = typer.Typer(
     name="dedup",
-    help="Find duplicate and near-duplicate news articles.",
+    help="Find duplicate and near-duplicate news articles.\n\n"
+    "Example: dedup find seeds/ --out dedup-out",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -100,7 +101,8 @@ def _progress_bar(quiet: bool) -> Progress:
         TimeElapsedColumn(),
         console=stderr,
         transient=True,
-        disable=quiet,
+        # Off when stderr is no terminal: a log gets no use of a bar but an empty line.
+        disable=quiet or not stderr.is_terminal,
     )
 
 
@@ -235,8 +237,12 @@ def main(argv: list[str] | None = None) -> None:
         code = app(args=argv, prog_name="dedup", standalone_mode=False)
     except DedupError as error:
         _fail(str(error), 1)
+    except NoArgsIsHelpError as error:  # plain `dedup`: the help, as it is
+        print(error.format_message())
+        sys.exit(2)
     except ClickException as error:
-        _fail(error.format_message(), error.exit_code)
+        # Typer validates choices through pydantic, which prefixes its messages with this.
+        _fail(error.format_message().replace("Value error, ", ""), error.exit_code)
     except typer.Abort:
         _fail("aborted", 130)
     sys.exit(code if isinstance(code, int) else 0)

@@ -101,6 +101,12 @@ class VerifyConfig:
             containment counts (a three-line brief is "contained" in too many articles).
         related_threshold: TF-IDF cosine of the bodies for ``related``.
         related: look for related stories at all (costs a nearest-neighbour search).
+        max_fact_conflicts: share of the numbers two texts both place in the same context
+            that may differ before they count as different reports (templated wire reports
+            differ only in their figures).
+        short_title_similarity: bodies shorter than ``min_contained_shingles`` are duplicates
+            only when their titles are at least this similar (many companies file the same
+            two-line dividend notice).
     """
 
     near_threshold: float = 0.6
@@ -108,8 +114,12 @@ class VerifyConfig:
     min_contained_shingles: int = 20
     related_threshold: float = 0.5
     related: bool = True
+    max_fact_conflicts: float = 0.1
+    short_title_similarity: float = 0.5
 
     def __post_init__(self) -> None:
+        _check_unit_interval("max_fact_conflicts", self.max_fact_conflicts)
+        _check_unit_interval("short_title_similarity", self.short_title_similarity)
         _check_unit_interval("near_threshold", self.near_threshold)
         _check_unit_interval("containment_threshold", self.containment_threshold)
         _check_unit_interval("related_threshold", self.related_threshold)

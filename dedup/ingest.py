@@ -202,7 +202,7 @@ def _iter_jsonl(stream: BinaryIO, name: str) -> Iterator[tuple[str, RecordOrErro
 
 def _parse_json_line(raw: bytes, origin: str) -> RecordOrError:
     try:
-        line = raw.decode("utf-8")
+        line = raw.decode("utf-8-sig").rstrip("\r\n")
     except UnicodeDecodeError as error:
         return InputError(f"{origin}: not valid UTF-8 (byte {raw[error.start]:#04x})")
     try:
@@ -231,16 +231,23 @@ def _iter_csv(stream: BinaryIO, name: str) -> Iterator[tuple[str, RecordOrError]
         raise InputError(f"{name}: cannot read: {error}") from error
     # Article bodies are often longer than csv's default field limit of 128 KiB.
     csv.field_size_limit(2**31 - 1)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    start_line = 2
+    # csv.reader rather than DictReader: DictReader skips blank lines without saying so, which
+    # would make every later line number wrong. strict=True rejects an unclosed quote.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
+        header = next(reader, None)
+        if header is None:
+            return
+        start_line = reader.line_num + 1
         for row in reader:
             origin = f"{name}:{start_line}"
             start_line = reader.line_num + 1
-            if None in row:
+            if not row:
+                continue
+            if len(row) > len(header):
                 yield origin, InputError(f"{origin}: more values than header columns")
                 continue
-            yield origin, {key: value for key, value in row.items() if value is not None}
+            yield origin, dict(zip(header, row, strict=False))
     except csv.Error as error:
         raise InputError(f"{name}:{reader.line_num}: malformed CSV: {error}") from error
 

@@ -7,7 +7,9 @@ dropped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -87,30 +89,98 @@ def overlap_scores(first: np.ndarray, second: np.ndarray) -> tuple[float, float,
     return shared / union, shared / first.size, shared / second.size
 
 
-def classify(
-    *,
-    same_text: bool,
-    jaccard: float,
-    containment_ab: float,
-    containment_ba: float,
-    smaller_size: int,
-    cosine: float,
-    config: VerifyConfig,
-) -> Relation | None:
-    """The relation two articles' scores earn, strongest first, or ``None`` to reject the pair."""
-    if same_text:
-        return "exact"
-    # Contained: the shorter text lies almost wholly inside the longer, but not the reverse (a
-    # truncated or excerpted copy), even when the two are also similar enough to be "near".
-    if (
-        smaller_size >= config.min_contained_shingles
-        and max(containment_ab, containment_ba) >= config.containment_threshold
-        and min(containment_ab, containment_ba) < config.containment_threshold
-    ):
-        return "contained"
-    if jaccard >= config.near_threshold:
-        return "near"
-    if config.related and cosine >= config.related_threshold:
+_NUMBER = re.compile(r"^\d[\d.,/-]*$")
+_EDGE_PUNCTUATION = ".,;:!?()[]\"'"
+Context = tuple[str, ...]
+
+
+def _numbers_in_context(normalized: str) -> list[tuple[str, Context, Context]]:
+    """Each number of a text with the two words before it and the two words after it."""
+    words = [word.strip(_EDGE_PUNCTUATION) for word in normalized.split()]
+    return [
+        (word.rstrip(".,/-"), tuple(words[max(0, i - 2) : i]), tuple(words[i + 1 : i + 3]))
+        for i, word in enumerate(words)
+        if _NUMBER.match(word)
+    ]
+
+
+def fact_agreement(first: str, second: str) -> tuple[int, int]:
+    """How many numbers of ``first`` that ``second`` states the same, and how many differently.
+
+    A number is compared with the numbers that stand in the same place in the other text: after
+    the same two words, or before the same two words. Templated wire reports ("Qtly div 22 cts
+    vs 22 cts prior, Pay April 15") share most shingles and differ only there. A number with no
+    counterpart (a truncated tail, an added paragraph, an OCR-garbled figure) counts as neither.
+
+    Returns:
+        ``(agreeing, conflicting)``.
+    """
+    before: dict[Context, set[str]] = {}
+    after: dict[Context, set[str]] = {}
+    for number, left, right in _numbers_in_context(second):
+        before.setdefault(left, set()).add(number)
+        after.setdefault(right, set()).add(number)
+    agreeing = conflicting = 0
+    for number, left, right in _numbers_in_context(first):
+        counterparts = before.get(left, set()) | after.get(right, set())
+        if number in counterparts:
+            agreeing += 1
+        elif counterparts:
+            conflicting += 1
+    return agreeing, conflicting
+
+
+@dataclass(frozen=True)
+class PairEvidence:
+    """Everything verification measured about one candidate pair."""
+
+    same_text: bool
+    jaccard: float
+    containment_ab: float
+    containment_ba: float
+    smaller_size: int
+    cosine: float
+    title_similarity: float | None = None
+    facts_agreeing: int = 0
+    facts_conflicting: int = 0
+
+
+def _facts_differ(evidence: PairEvidence, config: VerifyConfig) -> bool:
+    compared = evidence.facts_agreeing + evidence.facts_conflicting
+    return evidence.facts_conflicting > config.max_fact_conflicts * compared
+
+
+def _short_with_other_title(evidence: PairEvidence, config: VerifyConfig) -> bool:
+    """A brief of a few words ("Qtly div 22 cts vs 22 cts prior") is the same for many
+    companies; for such bodies the headlines must agree too."""
+    return (
+        evidence.smaller_size < config.min_contained_shingles
+        and evidence.title_similarity is not None
+        and evidence.title_similarity < config.short_title_similarity
+    )
+
+
+def classify(evidence: PairEvidence, config: VerifyConfig) -> Relation | None:
+    """The relation a pair's evidence earns, strongest first, or ``None`` to reject the pair.
+
+    Duplicates (``exact``, ``contained``, ``near``) must also state the same facts and, for very
+    short bodies, carry similar titles; a pair that fails those can still be ``related``.
+    """
+    if not (_facts_differ(evidence, config) or _short_with_other_title(evidence, config)):
+        if evidence.same_text:
+            return "exact"
+        smaller_in_larger = max(evidence.containment_ab, evidence.containment_ba)
+        larger_in_smaller = min(evidence.containment_ab, evidence.containment_ba)
+        # Contained: the shorter text lies almost wholly inside the longer, but not the reverse
+        # (a truncated or excerpted copy), even when the two are also similar enough for "near".
+        if (
+            evidence.smaller_size >= config.min_contained_shingles
+            and smaller_in_larger >= config.containment_threshold > larger_in_smaller
+        ):
+            return "contained"
+        if evidence.jaccard >= config.near_threshold:
+            return "near"
+    if config.related and evidence.cosine >= config.related_threshold:
         return "related"
     return None
 
@@ -119,6 +189,7 @@ def verify_pairs(
     pairs: Iterable[tuple[int, int]],
     *,
     texts: Sequence[str],
+    full_texts: Sequence[str],
     titles: Sequence[str],
     shingles: Sequence[np.ndarray],
     reranker: TfidfReranker,
@@ -130,6 +201,8 @@ def verify_pairs(
     Args:
         pairs: candidate ``(a, b)`` positions with ``a < b``.
         texts: cleaned, normalized bodies (template removed).
+        full_texts: normalized bodies with their templates, for the facts check: a template
+            remover may take a recurring sentence that carries a report's figures.
         titles: normalized titles.
         shingles: sorted shingle hashes of each body.
         reranker: TF-IDF fitted on ``texts``.
@@ -139,16 +212,21 @@ def verify_pairs(
     matches = []
     for a, b in sorted(pairs):
         jaccard, containment_ab, containment_ba = overlap_scores(shingles[a], shingles[b])
-        cosine = reranker.cosine(a, b)
-        relation = classify(
+        titled = bool(titles[a]) and bool(titles[b])
+        similarity = title_similarity(titles[a], titles[b]) if titled else None
+        agreeing, conflicting = fact_agreement(full_texts[a], full_texts[b])
+        evidence = PairEvidence(
             same_text=bool(texts[a]) and texts[a] == texts[b],
             jaccard=jaccard,
             containment_ab=containment_ab,
             containment_ba=containment_ba,
             smaller_size=min(shingles[a].size, shingles[b].size),
-            cosine=cosine,
-            config=config,
+            cosine=min(reranker.cosine(a, b), 1.0),
+            title_similarity=similarity,
+            facts_agreeing=agreeing,
+            facts_conflicting=conflicting,
         )
+        relation = classify(evidence, config)
         if relation is not None:
             matches.append(
                 Match(
@@ -158,8 +236,8 @@ def verify_pairs(
                     jaccard=round(jaccard, 4),
                     containment_ab=round(containment_ab, 4),
                     containment_ba=round(containment_ba, 4),
-                    cosine=round(min(cosine, 1.0), 4),
-                    title_similarity=round(title_similarity(titles[a], titles[b]), 4),
+                    cosine=round(evidence.cosine, 4),
+                    title_similarity=round(similarity or 0.0, 4),
                 )
             )
         if on_each is not None:

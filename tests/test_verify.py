@@ -3,7 +3,16 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 from dedup.config import VerifyConfig
-from dedup.verify import TfidfReranker, classify, overlap_scores, title_similarity, verify_pairs
+from dedup.normalize import normalize_text
+from dedup.verify import (
+    PairEvidence,
+    TfidfReranker,
+    classify,
+    fact_agreement,
+    overlap_scores,
+    title_similarity,
+    verify_pairs,
+)
 
 
 def test_verify_overlap_scores_exact():
@@ -19,23 +28,42 @@ def test_verify_overlap_scores_exact():
         ({"same_text": True, "jaccard": 1.0, "containment_ab": 1.0, "containment_ba": 1.0},
          "exact"),
         ({"jaccard": 0.7, "containment_ab": 0.8, "containment_ba": 0.85}, "near"),
-        ({"jaccard": 0.5, "containment_ab": 0.95, "containment_ba": 0.52}, "contained"),
+        ({"jaccard": 0.65, "containment_ab": 0.95, "containment_ba": 0.66}, "contained"),
         ({"jaccard": 0.5, "containment_ab": 0.95, "containment_ba": 0.52, "smaller_size": 5},
          None),
         ({"jaccard": 0.1, "containment_ab": 0.2, "containment_ba": 0.2, "cosine": 0.6},
          "related"),
         ({"jaccard": 0.1, "containment_ab": 0.2, "containment_ba": 0.2, "cosine": 0.3}, None),
+        # Same wording, other figures: a different report, at most related.
+        ({"jaccard": 0.7, "containment_ab": 0.8, "containment_ba": 0.85, "facts_agreeing": 3,
+          "facts_conflicting": 1, "cosine": 0.9}, "related"),
+        ({"jaccard": 0.7, "containment_ab": 0.8, "containment_ba": 0.85, "facts_agreeing": 10,
+          "facts_conflicting": 1}, "near"),
+        # A two-line brief under another headline is another company's notice.
+        ({"same_text": True, "jaccard": 1.0, "containment_ab": 1.0, "containment_ba": 1.0,
+          "smaller_size": 8, "title_similarity": 0.3}, None),
+        ({"same_text": True, "jaccard": 1.0, "containment_ab": 1.0, "containment_ba": 1.0,
+          "smaller_size": 8, "title_similarity": 0.9}, "exact"),
     ],
 )  # fmt: skip
 def test_verify_classify(scores, expected):
-    arguments = {"same_text": False, "smaller_size": 100, "cosine": 0.0} | scores
-    assert classify(**arguments, config=VerifyConfig()) == expected
+    evidence = PairEvidence(**({"same_text": False, "smaller_size": 100, "cosine": 0.0} | scores))
+    assert classify(evidence, VerifyConfig()) == expected
 
 
 def test_verify_classify_without_related_tier():
-    config = VerifyConfig(related=False)
-    scores = {"jaccard": 0.1, "containment_ab": 0.2, "containment_ba": 0.2}
-    assert classify(same_text=False, smaller_size=100, cosine=0.9, config=config, **scores) is None
+    evidence = PairEvidence(False, 0.1, 0.2, 0.2, smaller_size=100, cosine=0.9)
+    assert classify(evidence, VerifyConfig(related=False)) is None
+
+
+def test_verify_fact_agreement_compares_numbers_in_the_same_place():
+    first = normalize_text("Qtly div 22 cts vs 22 cts prior. Pay April 15. Record March 31")
+    second = normalize_text("Qtly div 22 cts vs 22 cts prior. Pay April 30. Record April 10")
+    # 22 and 22 agree; 15 and 31 conflict (after "pay april"; before "record april").
+    assert fact_agreement(first, second) == (2, 2)
+    truncated = normalize_text("Qtly div 22 cts vs 22 cts prior.")
+    assert fact_agreement(truncated, first) == (2, 0)
+    assert fact_agreement("no figures here", first) == (0, 0)
 
 
 def test_verify_title_similarity_ignores_word_order():
@@ -60,6 +88,7 @@ def test_verify_pairs_keeps_only_accepted_pairs_with_rounded_scores():
     matches = verify_pairs(
         [(0, 2), (0, 1)],
         texts=texts,
+        full_texts=texts,
         titles=["oil", "oil up", "cats"],
         shingles=shingles,
         reranker=TfidfReranker().fit(texts),

@@ -25,7 +25,7 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -43,7 +43,6 @@ NUM_PERM = 32  # 32 one-row bands: any shared min-hash is a candidate; ~100% rec
 ROWS_PER_BAND = 1
 REUTERS_CAP = 0.6  # Reuters dominates the corpus; keep web and BBC well represented
 REUTERS = "reuters21578"
-MASK64 = (1 << 64) - 1
 TIME_FMT = "%Y-%m-%dT%H:%M:%S"
 
 FAMILIES = (
@@ -57,8 +56,9 @@ FAMILIES = (
     "headline",
     "combined",
 )
-# Order in which chained edits are applied: content edits first, layout and wrapping last.
-CHAIN_ORDER = ("headline", "local", "reorder", "truncate", "copyedit", "reprint", "ocr", "template")
+# Order in which chained edits are applied: content edits first, layout and wrapping last;
+# truncate before local, or a short story's local additions could push all of it out.
+CHAIN_ORDER = ("headline", "reorder", "truncate", "local", "copyedit", "reprint", "ocr", "template")
 
 # ----------------------------------------------------------------------------- data model
 
@@ -109,6 +109,7 @@ class EditContext:
     donors: Sequence[Article]
     date: datetime
     outlet: Outlet | None = None
+    applied: list[str] = field(default_factory=list)  # families a combined edit chained
 
 
 TEMPLATE_OUTLETS: tuple[Outlet, ...] = (
@@ -412,10 +413,10 @@ _ABBREV = frozenset(
 
 def detect_style(text: str) -> str:
     """Layout of a body: blank-line paragraphs (BBC), indented (Reuters), lines, or flat (web)."""
+    if re.search(r"\n[ ]{2,}\S", text):  # first: some Reuters bodies also have blank lines
+        return "indent"
     if "\n\n" in text:
         return "blank"
-    if re.search(r"\n[ ]{2,}\S", text):
-        return "indent"
     return "lines" if "\n" in text else "flat"
 
 
@@ -516,7 +517,7 @@ _SMALL = frozenset("a an and as at but by for from in into of on or per the to v
 _SHORT_WORDS = _SMALL | frozenset(
     "up out off new net oil buy cut set bid tax pay say see hit win end top low key job war gas "
     "car air sea law may two six ten one its not no yen due has had own get put fed bank cts "
-    "dlr sees big day ban aid row far let run".split()
+    "dlr sees big day ban aid row far let run mln bln pct stg qtr shr yr".split()
 )
 
 
@@ -559,15 +560,17 @@ def teaser(article: Article) -> str:
     return f"{display_title(article.title)}\n{first_sentence(article)}"
 
 
-def pick_teaser_articles(donors: Sequence[Article], rng: random.Random,
-                         n: int) -> list[Article]:
+def pick_teaser_articles(donors: Sequence[Article], rng: random.Random, n: int) -> list[Article]:
     """n distinct stories whose first sentence is teaser-sized (8-40 words)."""
     picked: list[Article] = []
     for _ in range(50 * n):
         if len(picked) == n:
             break
         art = rng.choice(donors)
-        if art not in picked and 8 <= len(first_sentence(art).split()) <= 40:
+        sent = first_sentence(art)
+        # skip scraping damage: mojibake ("?, �) and hyphen-glued words ("reached-a", ",-the")
+        clean = not re.search(r'�|"\?|,-', sent) and sent.count("-") <= 1
+        if art not in picked and clean and 8 <= len(sent.split()) <= 40:
             picked.append(art)
     return picked
 
@@ -581,20 +584,17 @@ def local_paragraph(donors: Sequence[Article], rng: random.Random) -> str:
     """1-3 consecutive sentences of an unrelated real article, posing as local colour."""
     for _ in range(50):
         sents = sentences(rng.choice(paragraphs(rng.choice(donors).text)))
-        if len(sents) >= 1:
-            n = rng.randint(1, min(3, len(sents)))
-            start = rng.randint(0, len(sents) - n)
-            para = " ".join(sents[start : start + n])
-            if 8 <= len(para.split()) <= 90:
-                return para
+        para = " ".join(sents[: rng.randint(1, 3)])  # paragraph openings read as self-contained
+        if 8 <= len(para.split()) <= 90:
+            return para
     return "Local officials said they would issue a further statement later on Friday."
 
 
 # ----------------------------------------------------------------------------- edit families
 
 
-def _typography(text: str, rng: random.Random) -> str:
-    """Straight <-> curly quotes, -- <-> em dash, ... <-> ellipsis, sometimes double spaces."""
+def _typography(text: str, double_space: bool) -> str:
+    """Straight <-> curly quotes, -- <-> em dash, ... <-> ellipsis, maybe double spaces."""
     if re.search("[“”‘’—…]", text):
         text = text.translate(str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"}))
         text = text.replace("—", "--").replace("…", "...")
@@ -602,7 +602,7 @@ def _typography(text: str, rng: random.Random) -> str:
         text = re.sub(r'(^|[\s(\[])"', "\\1“", text).replace('"', "”")
         text = re.sub(r"(^|[\s(\[])'", "\\1‘", text).replace("'", "’")
         text = text.replace(" -- ", " — ").replace("--", "—").replace("...", "…")
-    if rng.random() < 0.5:
+    if double_space:
         text = re.sub(r"([.!?][”’\"']?) (?=[“\"A-Z])", r"\1  ", text)
     return text
 
@@ -610,7 +610,8 @@ def _typography(text: str, rng: random.Random) -> str:
 def edit_reprint(text: str, rng: random.Random, ctx: EditContext) -> str:
     """Another site reprints the story: new line wrapping or none, and different typography."""
     paras = page_paragraphs(text, rng) if rng.random() < 0.7 else paragraphs(text)
-    paras = [_typography(p, rng) for p in paras]
+    double_space = rng.random() < 0.5
+    paras = [_typography(p, double_space) for p in paras]
     layout = rng.choice(("wrap-blank", "wrap-indent", "unwrap-blank", "unwrap-lines"))
     if layout.startswith("wrap"):
         width = rng.randint(60, 100)
@@ -632,8 +633,9 @@ def _insert_blocks(paras: list[str], block: str, n: int, rng: random.Random) -> 
     return out
 
 
-def render_page(outlet: Outlet, paras: list[str], teasers: Sequence[str], n_prompts: int,
-                rng: random.Random) -> str:
+def render_page(
+    outlet: Outlet, paras: list[str], teasers: Sequence[str], n_prompts: int, rng: random.Random
+) -> str:
     """A scraped web page: header, story with paywall prompts, newsletter, teasers, footer."""
     body = _insert_blocks(paras, "\n".join(outlet.prompt), n_prompts, rng)
     at = rng.randint(max(len(body) - 2, 0), len(body))
@@ -645,7 +647,7 @@ def render_page(outlet: Outlet, paras: list[str], teasers: Sequence[str], n_prom
 
 def edit_template(text: str, rng: random.Random, ctx: EditContext) -> str:
     """The story inside another outlet's page template, with that page's own teasers."""
-    outlet = ctx.outlet or rng.choice(TEMPLATE_OUTLETS)
+    outlet = ctx.outlet or TEMPLATE_OUTLETS[0]
     teasers = pick_teasers(ctx.donors, rng, rng.randint(3, 5))
     return render_page(outlet, page_paragraphs(text, rng), teasers, rng.randint(2, 3), rng)
 
@@ -690,18 +692,37 @@ _LONG_FORMS = {
     "Corporation": "Corp",
     "United States": "U.S.",
 }
-FILLERS = ("also", "now", "still", "further", "reportedly", "just", "then", "already",
-           "recently", "currently", "officially", "the", "meanwhile,", "however,")
+FILLERS = (
+    "also",
+    "now",
+    "still",
+    "further",
+    "reportedly",
+    "just",
+    "then",
+    "already",
+    "recently",
+    "currently",
+    "officially",
+    "the",
+    "meanwhile,",
+    "however,",
+)
 
 
 def _swap_abbreviations(text: str, rng: random.Random) -> str:
-    """House style: wire abbreviations expanded (mln -> million) or abbreviated, per pair."""
+    """House style: wire abbreviations expanded (mln -> million), or a house abbreviating.
+
+    One direction per copy, as one desk applies one style: wire text is expanded, other text
+    abbreviated. Each pair is applied with probability 0.75 so styles are not perfectly clean.
+    """
+    expand = any(re.search(short, text) for short, _ in ABBREVIATIONS[:4])
     for short, long in ABBREVIATIONS:
         if rng.random() < 0.25:
             continue
-        if re.search(short, text):
+        if expand:
             text = re.sub(short, long, text)
-        elif re.search(rf"\b{long}\b", text):
+        else:
             text = re.sub(rf"\b{long}\b", _LONG_FORMS[long], text)
     return text
 
@@ -740,8 +761,18 @@ def edit_copyedit(text: str, rng: random.Random, ctx: EditContext) -> str:
 
 
 OCR_PAIRS = {"rn": "m", "cl": "d"}
-OCR_CHARS = {"m": "rn", "l": "1", "1": "l", "O": "0", "0": "O", "e": "c", "c": "e", "d": "cl",
-             "i": "l", " ": ""}
+OCR_CHARS = {
+    "m": "rn",
+    "l": "1",
+    "1": "l",
+    "O": "0",
+    "0": "O",
+    "e": "c",
+    "c": "e",
+    "d": "cl",
+    "i": "l",
+    " ": "",
+}
 
 
 def _hyphen_breaks(text: str, rng: random.Random, n: int) -> str:
@@ -785,7 +816,9 @@ def edit_local(text: str, rng: random.Random, ctx: EditContext) -> str:
 def _shuffle_middle(items: list[str], rng: random.Random) -> list[str]:
     """Shuffle all but the first and last items, guaranteeing a different order."""
     middle = items[1:-1]
-    for _ in range(10):
+    if len(middle) == 2:
+        return [items[0], middle[1], middle[0], items[-1]]
+    for _ in range(20):
         new = rng.sample(middle, len(middle))
         if new != middle:
             return [items[0], *new, items[-1]]
@@ -797,9 +830,11 @@ def _swap_sentences(para: str, rng: random.Random) -> str:
     sents = sentences(para)
     if len(sents) < 4:
         return " ".join(sents[::-1]) if len(sents) > 1 else para
-    for _ in range(rng.randint(1, 2)):
-        j = rng.randint(1, len(sents) - 3)
-        sents[j], sents[j + 1] = sents[j + 1], sents[j]
+    done: list[int] = []
+    for j in rng.sample(range(1, len(sents) - 2), min(2, len(sents) - 3)):
+        if all(abs(j - k) > 1 for k in done):  # overlapping swaps could undo each other
+            sents[j], sents[j + 1] = sents[j + 1], sents[j]
+            done.append(j)
     return " ".join(sents)
 
 
@@ -819,8 +854,22 @@ def edit_reorder(text: str, rng: random.Random, ctx: EditContext) -> str:
     return render(paras, style)
 
 
-CITIES = ("LONDON", "NEW YORK", "WASHINGTON", "TOKYO", "PARIS", "FRANKFURT", "BRUSSELS",
-          "HONG KONG", "SYDNEY", "CHICAGO", "BEIJING", "MOSCOW", "TORONTO", "SINGAPORE")
+CITIES = (
+    "LONDON",
+    "NEW YORK",
+    "WASHINGTON",
+    "TOKYO",
+    "PARIS",
+    "FRANKFURT",
+    "BRUSSELS",
+    "HONG KONG",
+    "SYDNEY",
+    "CHICAGO",
+    "BEIJING",
+    "MOSCOW",
+    "TORONTO",
+    "SINGAPORE",
+)
 _DATELINE = re.compile(r"^[A-Z][A-Za-z .,'-]{1,40}\((?:AP|Reuters|AFP)\)\s*[-—–]+\s*")
 
 
@@ -843,8 +892,11 @@ def edit_headline(text: str, rng: random.Random, ctx: EditContext) -> str:
 
 
 def edit_combined(text: str, rng: random.Random, ctx: EditContext) -> str:
-    """Not called directly: combined copies chain 2-3 families (see combination)."""
-    raise NotImplementedError("combined is expanded into a chain by make_copy")
+    """Real copies often went through several hands: 2-3 families chained (see combination)."""
+    ctx.applied = combination(rng)
+    for name in ctx.applied:
+        text = EDITS[name](text, rng, ctx)
+    return text
 
 
 EDITS: dict[str, Callable[[str, random.Random, EditContext], str]] = {
@@ -863,13 +915,40 @@ EDITS: dict[str, Callable[[str, random.Random, EditContext], str]] = {
 
 PREFIXES = ("UPDATE 1-", "UPDATE 2-", "WRAPUP: ", "REFILE-", "CORRECTED-", "EXCLUSIVE: ")
 SYNONYMS = {
-    "rises": "climbs", "rise": "climb", "falls": "drops", "fall": "drop", "says": "tells",
-    "buys": "acquires", "buy": "acquire", "sees": "expects", "cuts": "slashes", "cut": "trim",
-    "plans": "eyes", "profit": "earnings", "net": "profit", "sales": "revenue", "raises": "lifts",
-    "sets": "announces", "talks": "negotiations", "deal": "agreement", "hits": "strikes",
-    "warns": "cautions", "calls": "urges", "new": "fresh", "boost": "lift", "row": "dispute",
-    "shares": "stocks", "chief": "head", "quits": "resigns", "bid": "offer", "wins": "takes",
-    "up": "higher", "down": "lower", "record": "all-time", "unit": "subsidiary", "hit": "strike",
+    "rises": "climbs",
+    "rise": "climb",
+    "falls": "drops",
+    "fall": "drop",
+    "says": "tells",
+    "buys": "acquires",
+    "buy": "acquire",
+    "sees": "expects",
+    "cuts": "slashes",
+    "cut": "trim",
+    "plans": "eyes",
+    "profit": "earnings",
+    "net": "profit",
+    "sales": "revenue",
+    "raises": "lifts",
+    "sets": "announces",
+    "talks": "negotiations",
+    "deal": "agreement",
+    "hits": "strikes",
+    "warns": "cautions",
+    "calls": "urges",
+    "new": "fresh",
+    "boost": "lift",
+    "row": "dispute",
+    "shares": "stocks",
+    "chief": "head",
+    "quits": "resigns",
+    "bid": "offer",
+    "wins": "takes",
+    "up": "higher",
+    "down": "lower",
+    "record": "all-time",
+    "unit": "subsidiary",
+    "hit": "strike",
 }
 
 
@@ -970,34 +1049,54 @@ class FamilyCycle:
 
 
 def combination(rng: random.Random) -> list[str]:
-    """2-3 distinct base families in a sensible application order."""
-    picked = rng.sample(CHAIN_ORDER, rng.randint(2, 3))
-    return sorted(picked, key=CHAIN_ORDER.index)
+    """2-3 distinct base families in a sensible application order.
+
+    OCR and a web template do not mix: the page re-flow would undo the OCR line breaks, and
+    scanned print is never wrapped in a live site's navigation.
+    """
+    while True:
+        picked = rng.sample(CHAIN_ORDER, rng.randint(2, 3))
+        if not {"ocr", "template"} <= set(picked):
+            return sorted(picked, key=CHAIN_ORDER.index)
 
 
-def copy_source(chain: Sequence[str], taken: list[str], rng: random.Random) -> tuple[str, Outlet]:
-    """An outlet not yet used by this story group (and its template if the page is wrapped)."""
+def free_outlet(taken: Sequence[str], rng: random.Random) -> Outlet:
+    """A template outlet that has not yet carried this story (sources differ within a group)."""
     outlets = [o for o in TEMPLATE_OUTLETS if o.domain not in taken] or list(TEMPLATE_OUTLETS)
-    outlet = rng.choice(outlets)
+    return rng.choice(outlets)
+
+
+def copy_source(
+    chain: Sequence[str], outlet: Outlet, taken: Sequence[str], rng: random.Random
+) -> str:
+    """The copy's outlet name: the template's site if it was wrapped, else any unused outlet."""
     if "template" in chain:
-        return outlet.domain, outlet
-    free = [s for s in SYNDICATION_SOURCES + tuple(o.domain for o in TEMPLATE_OUTLETS)
-            if s not in taken]
-    return rng.choice(free), outlet
+        return outlet.domain
+    names = SYNDICATION_SOURCES + tuple(o.domain for o in TEMPLATE_OUTLETS)
+    return rng.choice([n for n in names if n not in taken and n != outlet.domain])
 
 
-def make_copy(orig: Article, date: datetime, family: str, group: str, taken: list[str],
-              donors: Sequence[Article], rng: random.Random) -> tuple[Record, list[str]]:
-    """One planted copy of an original, edited by one family (or a chain for combined)."""
-    chain = combination(rng) if family == "combined" else [family]
-    source, outlet = copy_source(chain, taken, rng)
-    taken.append(source)
+def make_copy(
+    orig: Article,
+    date: datetime,
+    family: str,
+    group: str,
+    taken: list[str],
+    donors: Sequence[Article],
+    rng: random.Random,
+) -> tuple[Record, list[str]]:
+    """One planted copy of an original, edited by one family (combined: a chain of them)."""
+    outlet = free_outlet(taken, rng)
     ctx = EditContext(donors=donors, date=date, outlet=outlet)
-    text = orig.text
-    for name in chain:
-        text = EDITS[name](text, rng, ctx)
-    if text == orig.text:  # e.g. a reprint of text without quotes or wraps: force a change
-        text = edit_reprint(text, rng, ctx) + "\n"
+    for _ in range(5):  # an edit can be a no-op on rare inputs; redraw rather than emit a clone
+        text = EDITS[family](orig.text, rng, ctx)
+        if text != orig.text:
+            break
+    else:
+        text = _typography(orig.text, True) + " "
+    chain = ctx.applied or [family]
+    source = copy_source(chain, outlet, taken, rng)
+    taken.append(source)
     title = rewrite_title(orig.title, rng) if "headline" in chain else near_title(orig.title, rng)
     pub = later(date, rng)
     return Record(title, text, source, pub, group, family, "copy"), chain
@@ -1009,8 +1108,14 @@ def make_copy(orig: Article, date: datetime, family: str, group: str, taken: lis
 def template_words(teasers: Sequence[str]) -> int:
     """Words of the shared negative template (header, 3 paywalls, newsletter, teasers, footer)."""
     out = NEGATIVE_OUTLET
-    parts = [*out.header, *(out.prompt * 3), *out.newsletter, out.teaser_heading, *teasers,
-             *out.footer]
+    parts = [
+        *out.header,
+        *(out.prompt * 3),
+        *out.newsletter,
+        out.teaser_heading,
+        *teasers,
+        *out.footer,
+    ]
     return sum(len(p.split()) for p in parts)
 
 
@@ -1023,13 +1128,20 @@ def negative_template_page(article: Article, teasers: Sequence[str], rng: random
         body = [paras[0], prompt, *paras[1:mid], prompt, *paras[mid:], prompt]
     else:
         body = [paras[0], prompt, *paras[1:], prompt, prompt]
-    blocks = ["\n".join(NEGATIVE_OUTLET.header), *body, "\n".join(NEGATIVE_OUTLET.newsletter),
-              NEGATIVE_OUTLET.teaser_heading, *teasers, "\n".join(NEGATIVE_OUTLET.footer)]
+    blocks = [
+        "\n".join(NEGATIVE_OUTLET.header),
+        *body,
+        "\n".join(NEGATIVE_OUTLET.newsletter),
+        NEGATIVE_OUTLET.teaser_heading,
+        *teasers,
+        "\n".join(NEGATIVE_OUTLET.footer),
+    ]
     return "\n\n".join(blocks)
 
 
-def negative_template_stories(pool: Sequence[Article], n: int, t_words: int,
-                              rng: random.Random) -> list[Article]:
+def negative_template_stories(
+    pool: Sequence[Article], n: int, t_words: int, rng: random.Random
+) -> list[Article]:
     """Stories long enough that the shared template stays about 40% of each page."""
     lo, hi = int(1.2 * t_words), int(1.9 * t_words)
     fitting = [a for a in pool if lo <= a.n_words <= hi]
@@ -1044,8 +1156,14 @@ _EARNINGS_TITLE = re.compile(r"^(.+?)\s*<([A-Z.]+)>")
 def is_earnings_table(article: Article) -> bool:
     """Reuters "Shr ... vs ..." earnings tables: same wording, different figures."""
     t = article.text
-    return (article.dataset == REUTERS and t.startswith("Shr") and "\n" in t and " vs " in t
-            and "Net" in t and bool(_EARNINGS_TITLE.match(article.title)))
+    return (
+        article.dataset == REUTERS
+        and t.startswith("Shr")
+        and "\n" in t
+        and " vs " in t
+        and "Net" in t
+        and bool(_EARNINGS_TITLE.match(article.title))
+    )
 
 
 def company_names(articles: Sequence[Article]) -> list[tuple[str, str]]:
@@ -1068,38 +1186,43 @@ def wire_report(company: str, ticker: str, rng: random.Random) -> tuple[str, str
     quarter = rng.choice(("first", "second", "third", "fourth"))
     net0, rev0 = _money(rng, 2, 80), _money(rng, 40, 900)
     net1, rev1 = round(net0 * rng.uniform(0.6, 1.5), 1), round(rev0 * rng.uniform(0.8, 1.3), 1)
-    eps0, eps1 = rng.randint(5, 90), rng.randint(5, 90)
+    eps0 = rng.randint(8, 90)
+    eps1 = max(1, round(eps0 * net1 / net0 * rng.uniform(0.95, 1.05)))
     short = company.split()[0]
-    month, day, rec = rng.choice(("April", "May", "June")), rng.randint(1, 28), rng.randint(1, 28)
-    moved = "rose" if net1 >= net0 else "fell"
-    text = (
-        f"{company} said {quarter}-quarter net profit {moved} to {net1} mln dlrs, or {eps1} "
-        f"cts a share, from {net0} mln dlrs, or {eps0} cts, a year earlier.\n"
-        f"    Revenues {'rose' if rev1 >= rev0 else 'fell'} to {rev1} mln dlrs from {rev0} mln.\n"
-        f"    The company said results in the quarter reflected "
-        f"{rng.choice(('higher', 'lower'))} volumes and {rng.choice(('higher', 'lower'))} "
-        f"interest costs.\n"
-        f"    {short} said it expects full-year results to "
+    month = rng.choice(("April", "May", "June"))
+    rec, day = sorted(rng.sample(range(1, 29), 2))
+    paras = [
+        f"{company} said {quarter}-quarter net profit {'rose' if net1 >= net0 else 'fell'} to "
+        f"{net1} mln dlrs, or {eps1} cts a share, from {net0} mln dlrs, or {eps0} cts, a year "
+        "earlier.",
+        f"Revenues {'rose' if rev1 >= rev0 else 'fell'} to {rev1} mln dlrs from {rev0} mln.",
+        f"The company said results in the quarter reflected {rng.choice(('higher', 'lower'))} "
+        f"volumes and {rng.choice(('higher', 'lower'))} interest costs.",
+        f"{short} said it expects full-year results to "
         f"{rng.choice(('improve', 'remain under pressure'))} and declared a quarterly dividend "
         f"of {rng.randint(2, 40)} cts a share, payable {month} {day} to holders of record "
-        f"{month} {rec}.\n"
-        f"    Shares of {short} closed at {rng.randint(8, 90)} dlrs, "
-        f"{rng.choice(('up', 'down'))} {rng.randint(1, 7)}/8, on the New York Stock Exchange."
-    )
+        f"{month} {rec}.",
+        f"Shares of {short} closed at {rng.randint(8, 90)} dlrs, {rng.choice(('up', 'down'))} "
+        f"{rng.randint(1, 7)}/8, on the New York Stock Exchange.",
+    ]
     title = f"{company.upper()} <{ticker}> {quarter.upper()} QTR NET"
-    return title, text
+    return title, render(paras, "indent", rng.randint(62, 70))
 
 
-def wire_negatives(tables: Sequence[Article], companies: Sequence[tuple[str, str]], n: int,
-                   rng: random.Random) -> list[tuple[str, str, str, datetime]]:
-    """Half real Reuters earnings tables, half generated prose reports (distinct companies)."""
+def wire_negatives(
+    tables: Sequence[Article], companies: Sequence[tuple[str, str]], n: int, rng: random.Random
+) -> list[tuple[str, str, str, str, datetime]]:
+    """Half real Reuters earnings tables, half generated prose reports (distinct companies).
+
+    Returns (corpus key or "", title, text, source, published) tuples.
+    """
     real = rng.sample(list(tables), min(n // 2, len(tables)))
-    out = [(a.title, a.text, a.source, published_at(a, rng)) for a in real]
+    out = [(a.key, a.title, a.text, a.source, published_at(a, rng)) for a in real]
     names = rng.sample(list(companies), min(n - len(out), len(companies)))
     for company, ticker in names:
         title, text = wire_report(company, ticker, rng)
         date = datetime(1987, 4, 1) + timedelta(seconds=rng.randint(0, 30 * 86400))
-        out.append((title, text, "earnings-wire.example", date))
+        out.append(("", title, text, "earnings-wire.example", date))
     return out
 
 
@@ -1118,16 +1241,18 @@ class Groups:
         return f"g{self.n:06d}"
 
 
-def plant_copies(originals: Sequence[Article], donors: Sequence[Article], groups: Groups,
-                 rng: random.Random) -> tuple[list[Record], Counter]:
+def plant_copies(
+    originals: Sequence[Article], donors: Sequence[Article], groups: Groups, rng: random.Random
+) -> tuple[list[Record], Counter]:
     """Originals plus 1-3 copies each; returns records and counts of combined components."""
     cycle = FamilyCycle(rng)
     records: list[Record] = []
     components: Counter = Counter()
     for orig in originals:
         group, date = groups.new(), published_at(orig, rng)
-        records.append(Record(orig.title, orig.text, orig.source, date, group, "original",
-                              "original"))
+        records.append(
+            Record(orig.title, orig.text, orig.source, date, group, "original", "original")
+        )
         taken = [orig.source]
         for family in cycle.take(rng.randint(1, 3)):
             record, chain = make_copy(orig, date, family, group, taken, donors, rng)
@@ -1137,11 +1262,14 @@ def plant_copies(originals: Sequence[Article], donors: Sequence[Article], groups
     return records, components
 
 
-def singles(articles: Sequence[Article], family: str, role: str, groups: Groups,
-            rng: random.Random) -> list[Record]:
+def singles(
+    articles: Sequence[Article], family: str, role: str, groups: Groups, rng: random.Random
+) -> list[Record]:
     """Unmodified real articles that each form their own group (distractors)."""
-    return [Record(a.title, a.text, a.source, published_at(a, rng), groups.new(), family, role)
-            for a in articles]
+    return [
+        Record(a.title, a.text, a.source, published_at(a, rng), groups.new(), family, role)
+        for a in articles
+    ]
 
 
 def build(args: argparse.Namespace) -> tuple[list[Record], dict]:
@@ -1164,20 +1292,28 @@ def build(args: argparse.Namespace) -> tuple[list[Record], dict]:
     rest = [a for a in rest if a.key not in used]
     distractors = sample_by_dataset(rest, args.distractors, rng)
     used |= {a.key for a in distractors}
+    tables = [a for a in distinct if is_earnings_table(a) and a.key not in used]
+    wire = wire_negatives(tables, company_names(articles), args.negatives_wire, rng)
+    used |= {key for key, *_ in wire}
     donors = [a for a in rest if a.key not in used]
 
     groups = Groups()
     records, components = plant_copies(originals, donors, groups, rng)
     for art in neg_stories:
         page = negative_template_page(art, neg_teasers, rng)
-        records.append(Record(art.title, page, NEGATIVE_OUTLET.domain, published_at(art, rng),
-                              groups.new(), "negative-template", "negative"))
-    tables = [a for a in distinct if is_earnings_table(a) and a.key not in used]
-    for title, text, source, date in wire_negatives(
-        tables, company_names(articles), args.negatives_wire, rng
-    ):
-        records.append(Record(title, text, source, date, groups.new(), "negative-wire",
-                              "negative"))
+        records.append(
+            Record(
+                art.title,
+                page,
+                NEGATIVE_OUTLET.domain,
+                published_at(art, rng),
+                groups.new(),
+                "negative-template",
+                "negative",
+            )
+        )
+    for _, title, text, source, date in wire:
+        records.append(Record(title, text, source, date, groups.new(), "negative-wire", "negative"))
     records += singles(distractors, "distractor", "distractor", groups, rng)
     rng.shuffle(records)
 
@@ -1198,8 +1334,12 @@ def build(args: argparse.Namespace) -> tuple[list[Record], dict]:
             "reuters_cap": REUTERS_CAP,
             "negative_template_words": t_words,
         },
-        "input": {"file": args.data.name, "sha256": file_sha256(args.data),
-                  "articles": len(articles), **dedup_stats},
+        "input": {
+            "file": args.data.name,
+            "sha256": file_sha256(args.data),
+            "articles": len(articles),
+            **dedup_stats,
+        },
         "counts": {
             "total": len(records),
             "families": dict(sorted(Counter(r.family for r in records).items())),
@@ -1215,12 +1355,19 @@ def build(args: argparse.Namespace) -> tuple[list[Record], dict]:
 def write_outputs(records: Sequence[Record], manifest: dict, out: Path) -> None:
     """documents.jsonl, gold.jsonl (same order, ids syn-NNNNNN) and manifest.json."""
     out.mkdir(parents=True, exist_ok=True)
-    with (out / "documents.jsonl").open("w", encoding="utf-8", newline="\n") as docs, \
-            (out / "gold.jsonl").open("w", encoding="utf-8", newline="\n") as gold:
+    with (
+        (out / "documents.jsonl").open("w", encoding="utf-8", newline="\n") as docs,
+        (out / "gold.jsonl").open("w", encoding="utf-8", newline="\n") as gold,
+    ):
         for index, rec in enumerate(records):
             doc_id = f"syn-{index:06d}"
-            doc = {"id": doc_id, "title": rec.title, "text": rec.text, "source": rec.source,
-                   "published": rec.published.strftime(TIME_FMT)}
+            doc = {
+                "id": doc_id,
+                "title": rec.title,
+                "text": rec.text,
+                "source": rec.source,
+                "published": rec.published.strftime(TIME_FMT),
+            }
             label = {"id": doc_id, "group": rec.group, "family": rec.family, "role": rec.role}
             docs.write(json.dumps(doc, ensure_ascii=False) + "\n")
             gold.write(json.dumps(label, ensure_ascii=False) + "\n")
@@ -1236,12 +1383,24 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory")
     p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="realnews documents.jsonl.gz")
-    p.add_argument("--negatives-template", type=int, default=300,
-                   help="distinct stories wrapped in one shared site template")
-    p.add_argument("--negatives-wire", type=int, default=200,
-                   help="templated earnings reports that differ only in figures")
-    p.add_argument("--distractors", type=int, default=2000,
-                   help="further distinct real articles with no copies")
+    p.add_argument(
+        "--negatives-template",
+        type=int,
+        default=300,
+        help="distinct stories wrapped in one shared site template",
+    )
+    p.add_argument(
+        "--negatives-wire",
+        type=int,
+        default=200,
+        help="templated earnings reports that differ only in figures",
+    )
+    p.add_argument(
+        "--distractors",
+        type=int,
+        default=2000,
+        help="further distinct real articles with no copies",
+    )
     return p.parse_args(argv)
 
 
@@ -1259,8 +1418,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  families: {counts['families']}", file=sys.stderr)
     print(f"  roles:    {counts['roles']}", file=sys.stderr)
     print(f"  originals by dataset: {counts['original_datasets']}", file=sys.stderr)
-    print(f"  corpus: {manifest['input']['articles']} articles, "
-          f"{manifest['input'].get('kept')} distinct", file=sys.stderr)
+    print(
+        f"  corpus: {manifest['input']['articles']} articles, "
+        f"{manifest['input'].get('kept')} distinct",
+        file=sys.stderr,
+    )
     print(f"  time: {time.perf_counter() - start:.1f}s", file=sys.stderr)
     return 0
 
