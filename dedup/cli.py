@@ -135,7 +135,7 @@ def find_command(
         ShingleKind, typer.Option(help="word n-grams, or char n-grams for noisy (OCR) text.")
     ] = ShingleKind.word,
     shingle_size: Annotated[
-        int | None, typer.Option(help="n of the n-grams [default: 4 words, 5 characters].")
+        int | None, typer.Option(help="n of the n-grams [default: 3 words, 5 characters].")
     ] = None,
     threshold: Annotated[
         float, typer.Option(help="Jaccard similarity at which LSH proposes a candidate pair.")
@@ -162,7 +162,7 @@ def find_command(
 
     Example: dedup find articles.jsonl --out dedup-out
     """
-    size = shingle_size or (4 if shingle == ShingleKind.word else 5)
+    size = shingle_size or (ShingleConfig.shingle_size if shingle == ShingleKind.word else 5)
     config = DedupConfig(
         shingle=ShingleConfig(kind=shingle.value, shingle_size=size),
         boilerplate=BoilerplateConfig(enabled=templates),

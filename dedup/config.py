@@ -36,7 +36,7 @@ class ShingleConfig:
     """
 
     kind: ShingleKind = "word"
-    shingle_size: int = 4
+    shingle_size: int = 3
 
     def __post_init__(self) -> None:
         if self.kind not in ("word", "char"):
@@ -79,7 +79,7 @@ class LSHConfig:
         seed: seed of the permutations; signatures made with different seeds never compare.
     """
 
-    threshold: float = 0.3
+    threshold: float = 0.2
     num_perm: int = 128
     seed: int = 1
 
@@ -97,6 +97,9 @@ class VerifyConfig:
         near_threshold: exact Jaccard of the shingle sets for ``near``.
         containment_threshold: share of the shorter article's shingles found in the longer one
             for ``contained``.
+        containment_margin: ``contained`` also needs the shorter article's share inside the
+            longer to exceed the longer's share inside the shorter by this much; otherwise the
+            two are about equally long and the pair is ``near``.
         min_contained_shingles: the shorter article needs at least this many shingles before
             containment counts (a three-line brief is "contained" in too many articles).
         related_threshold: TF-IDF cosine of the bodies for ``related``.
@@ -109,8 +112,9 @@ class VerifyConfig:
             two-line dividend notice).
     """
 
-    near_threshold: float = 0.6
-    containment_threshold: float = 0.8
+    near_threshold: float = 0.3
+    containment_threshold: float = 0.6
+    containment_margin: float = 0.2
     min_contained_shingles: int = 20
     related_threshold: float = 0.5
     related: bool = True
@@ -122,6 +126,7 @@ class VerifyConfig:
         _check_unit_interval("short_title_similarity", self.short_title_similarity)
         _check_unit_interval("near_threshold", self.near_threshold)
         _check_unit_interval("containment_threshold", self.containment_threshold)
+        _check_unit_interval("containment_margin", self.containment_margin)
         _check_unit_interval("related_threshold", self.related_threshold)
         _check_positive("min_contained_shingles", self.min_contained_shingles)
 

@@ -8,6 +8,7 @@ dropped.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -104,29 +105,37 @@ def _numbers_in_context(normalized: str) -> list[tuple[str, Context, Context]]:
     ]
 
 
-def fact_agreement(first: str, second: str) -> tuple[int, int]:
-    """How many numbers of ``first`` that ``second`` states the same, and how many differently.
+def _unique_contexts(normalized: str) -> dict[Context, str]:
+    """Number by context, for contexts that occur once in the text: a phrase like "billion
+    dlrs" recurs with many figures and aligns nothing."""
+    numbers: dict[Context, str] = {}
+    seen: Counter[Context] = Counter()
+    for number, left, right in _numbers_in_context(normalized):
+        for context in (("<", *left), (">", *right)):
+            seen[context] += 1
+            numbers[context] = number
+    return {context: number for context, number in numbers.items() if seen[context] == 1}
 
-    A number is compared with the numbers that stand in the same place in the other text: after
-    the same two words, or before the same two words. Templated wire reports ("Qtly div 22 cts
-    vs 22 cts prior, Pay April 15") share most shingles and differ only there. A number with no
-    counterpart (a truncated tail, an added paragraph, an OCR-garbled figure) counts as neither.
+
+def fact_agreement(first: str, second: str) -> tuple[int, int]:
+    """How many figures two texts state the same, and how many differently, in the same place.
+
+    Figures are aligned by the two words before them, or the two words after them, where that
+    context occurs once in each text. Templated wire reports ("Qtly div 22 cts vs 22 cts prior,
+    Pay April 15") share most shingles and differ only there. A figure with no counterpart (a
+    truncated tail, an added paragraph, an OCR-garbled figure) counts as neither.
 
     Returns:
-        ``(agreeing, conflicting)``.
+        ``(agreeing, conflicting)`` aligned contexts.
     """
-    before: dict[Context, set[str]] = {}
-    after: dict[Context, set[str]] = {}
-    for number, left, right in _numbers_in_context(second):
-        before.setdefault(left, set()).add(number)
-        after.setdefault(right, set()).add(number)
+    theirs = _unique_contexts(second)
     agreeing = conflicting = 0
-    for number, left, right in _numbers_in_context(first):
-        counterparts = before.get(left, set()) | after.get(right, set())
-        if number in counterparts:
-            agreeing += 1
-        elif counterparts:
-            conflicting += 1
+    for context, number in _unique_contexts(first).items():
+        if context in theirs:
+            if theirs[context] == number:
+                agreeing += 1
+            else:
+                conflicting += 1
     return agreeing, conflicting
 
 
@@ -171,11 +180,12 @@ def classify(evidence: PairEvidence, config: VerifyConfig) -> Relation | None:
             return "exact"
         smaller_in_larger = max(evidence.containment_ab, evidence.containment_ba)
         larger_in_smaller = min(evidence.containment_ab, evidence.containment_ba)
-        # Contained: the shorter text lies almost wholly inside the longer, but not the reverse
-        # (a truncated or excerpted copy), even when the two are also similar enough for "near".
+        # Contained: the shorter text lies mostly inside the longer, clearly more than the
+        # reverse (a truncated or excerpted copy), even when the two are also "near".
         if (
             evidence.smaller_size >= config.min_contained_shingles
-            and smaller_in_larger >= config.containment_threshold > larger_in_smaller
+            and smaller_in_larger >= config.containment_threshold
+            and smaller_in_larger - larger_in_smaller >= config.containment_margin
         ):
             return "contained"
         if evidence.jaccard >= config.near_threshold:

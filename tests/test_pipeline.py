@@ -4,7 +4,7 @@ import pytest
 from conftest import SEEDS, make_article, wrap_in_template
 
 from dedup import DedupConfig, find_duplicates, read_articles
-from dedup.config import BoilerplateConfig
+from dedup.config import BoilerplateConfig, LSHConfig
 
 
 def copy_edit(text: str) -> str:
@@ -71,7 +71,7 @@ def test_pipeline_keep_rule_changes_representative(feed):
 
 
 def test_pipeline_reports_stage_timings_and_lsh_params(feed):
-    result = find_duplicates(feed)
+    result = find_duplicates(feed, DedupConfig(lsh=LSHConfig(threshold=0.3)))
     assert list(result.timings) == [
         "templates", "shingles", "signatures", "candidates", "verify", "clusters"
     ]  # fmt: skip

@@ -48,7 +48,8 @@ def test_verify_overlap_scores_exact():
 )  # fmt: skip
 def test_verify_classify(scores, expected):
     evidence = PairEvidence(**({"same_text": False, "smaller_size": 100, "cosine": 0.0} | scores))
-    assert classify(evidence, VerifyConfig()) == expected
+    config = VerifyConfig(near_threshold=0.6, containment_threshold=0.8, related_threshold=0.5)
+    assert classify(evidence, config) == expected
 
 
 def test_verify_classify_without_related_tier():
@@ -59,10 +60,11 @@ def test_verify_classify_without_related_tier():
 def test_verify_fact_agreement_compares_numbers_in_the_same_place():
     first = normalize_text("Qtly div 22 cts vs 22 cts prior. Pay April 15. Record March 31")
     second = normalize_text("Qtly div 22 cts vs 22 cts prior. Pay April 30. Record April 10")
-    # 22 and 22 agree; 15 and 31 conflict (after "pay april"; before "record april").
-    assert fact_agreement(first, second) == (2, 2)
-    truncated = normalize_text("Qtly div 22 cts vs 22 cts prior.")
-    assert fact_agreement(truncated, first) == (2, 0)
+    # Both 22s agree before and after; 15 follows "pay april" where 30 does; 31 ends the text
+    # where 10 does.
+    assert fact_agreement(first, second) == (4, 2)
+    truncated = normalize_text("Qtly div 22 cts vs 22 cts prior. Pay")
+    assert fact_agreement(truncated, first) == (4, 0)
     assert fact_agreement("no figures here", first) == (0, 0)
 
 

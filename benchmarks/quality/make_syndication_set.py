@@ -412,12 +412,17 @@ _ABBREV = frozenset(
 
 
 def detect_style(text: str) -> str:
-    """Layout of a body: blank-line paragraphs (BBC), indented (Reuters), lines, or flat (web)."""
+    """Layout of a body: blank-line paragraphs (BBC), indented (Reuters), a hard-wrapped single
+    paragraph, one paragraph per line, or flat (web)."""
     if re.search(r"\n[ ]{2,}\S", text):  # first: some Reuters bodies also have blank lines
         return "indent"
     if "\n\n" in text:
         return "blank"
-    return "lines" if "\n" in text else "flat"
+    if "\n" not in text:
+        return "flat"
+    lines = text.split("\n")
+    ended = sum(bool(re.search(r"[.!?:\"”’)]$", line.rstrip())) for line in lines)
+    return "lines" if ended >= len(lines) / 2 else "wrapped"
 
 
 def raw_blocks(text: str) -> list[str]:
@@ -429,7 +434,7 @@ def raw_blocks(text: str) -> list[str]:
         return re.split(r"\n(?=[ ]{2,}\S)", text)
     if style == "lines":
         return text.split("\n")
-    return [text]
+    return [text]  # flat, or one hard-wrapped paragraph
 
 
 def paragraphs(text: str) -> list[str]:
@@ -439,13 +444,13 @@ def paragraphs(text: str) -> list[str]:
 
 def join_blocks(blocks: Sequence[str], style: str) -> str:
     """Inverse of raw_blocks for a given layout."""
-    sep = {"blank": "\n\n", "indent": "\n", "lines": "\n", "flat": " "}[style]
+    sep = {"blank": "\n\n", "indent": "\n", "wrapped": "\n", "lines": "\n", "flat": " "}[style]
     return sep.join(blocks)
 
 
 def render(paras: Sequence[str], style: str, width: int = 69) -> str:
     """Lay flat paragraphs out in a given style (Reuters: hard-wrapped, 4-space indents)."""
-    if style == "indent":
+    if style in ("indent", "wrapped"):
         lines = [textwrap.fill(paras[0], width)] if paras else []
         lines += [textwrap.fill(p, width, initial_indent="    ") for p in paras[1:]]
         return "\n".join(lines)
@@ -498,7 +503,7 @@ def page_paragraphs(text: str, rng: random.Random) -> list[str]:
 def add_paragraph(text: str, para: str, at_start: bool) -> str:
     """Insert a new paragraph at the start or end, in the body's own layout."""
     style = detect_style(text)
-    if style == "indent":
+    if style in ("indent", "wrapped"):  # a hard-wrapped Reuters lead gains indented paragraphs
         if at_start:
             return textwrap.fill(para, 69) + "\n    " + text.lstrip()
         return text + "\n" + textwrap.fill(para, 69, initial_indent="    ")
