@@ -109,7 +109,8 @@ class VerifyConfig:
             differ only in their figures).
         short_title_similarity: bodies shorter than ``min_contained_shingles`` are duplicates
             only when their titles are at least this similar (many companies file the same
-            two-line dividend notice).
+            two-line dividend notice)...
+        short_near_threshold: ... and when their Jaccard reaches this.
     """
 
     near_threshold: float = 0.3
@@ -119,11 +120,13 @@ class VerifyConfig:
     related_threshold: float = 0.5
     related: bool = True
     max_fact_conflicts: float = 0.1
-    short_title_similarity: float = 0.5
+    short_title_similarity: float = 0.7
+    short_near_threshold: float = 0.6
 
     def __post_init__(self) -> None:
         _check_unit_interval("max_fact_conflicts", self.max_fact_conflicts)
         _check_unit_interval("short_title_similarity", self.short_title_similarity)
+        _check_unit_interval("short_near_threshold", self.short_near_threshold)
         _check_unit_interval("near_threshold", self.near_threshold)
         _check_unit_interval("containment_threshold", self.containment_threshold)
         _check_unit_interval("containment_margin", self.containment_margin)

@@ -92,50 +92,63 @@ def overlap_scores(first: np.ndarray, second: np.ndarray) -> tuple[float, float,
 
 _NUMBER = re.compile(r"^\d[\d.,/-]*$")
 _EDGE_PUNCTUATION = ".,;:!?()[]\"'"
+# Figures are aligned by the words on either side, two and three words wide: two words align
+# most figures, three words tell apart parallel sentences ("hog slaughter at about 285,000",
+# "cattle slaughter ... at about 125,000").
+_CONTEXT_WIDTHS = (2, 3)
 Context = tuple[str, ...]
 
 
-def _numbers_in_context(normalized: str) -> list[tuple[str, Context, Context]]:
-    """Each number of a text with the two words before it and the two words after it."""
+def _numbers_in_context(normalized: str) -> list[tuple[str, list[Context]]]:
+    """Each figure of a text with its contexts; other figures in a context are masked as "#"."""
     words = [word.strip(_EDGE_PUNCTUATION) for word in normalized.split()]
-    return [
-        (word.rstrip(".,/-"), tuple(words[max(0, i - 2) : i]), tuple(words[i + 1 : i + 3]))
-        for i, word in enumerate(words)
-        if _NUMBER.match(word)
-    ]
+    masked = ["#" if _NUMBER.match(word) else word for word in words]
+    figures = []
+    for i, word in enumerate(words):
+        if masked[i] == "#":
+            contexts = [("<", *masked[max(0, i - w) : i]) for w in _CONTEXT_WIDTHS]
+            contexts += [(">", *masked[i + 1 : i + 1 + w]) for w in _CONTEXT_WIDTHS]
+            figures.append((word.rstrip(".,/-"), contexts))
+    return figures
 
 
-def _unique_contexts(normalized: str) -> dict[Context, str]:
-    """Number by context, for contexts that occur once in the text: a phrase like "billion
-    dlrs" recurs with many figures and aligns nothing."""
-    numbers: dict[Context, str] = {}
-    seen: Counter[Context] = Counter()
-    for number, left, right in _numbers_in_context(normalized):
-        for context in (("<", *left), (">", *right)):
-            seen[context] += 1
-            numbers[context] = number
-    return {context: number for context, number in numbers.items() if seen[context] == 1}
+def _unique_contexts(normalized: str) -> tuple[dict[Context, str], list[list[Context]]]:
+    """Figure by context, for contexts that occur once in the text (a phrase like "billion
+    dlrs" recurs with many figures and aligns nothing), and each figure's unique contexts."""
+    figures = _numbers_in_context(normalized)
+    seen = Counter(context for _, contexts in figures for context in contexts)
+    by_context = {
+        context: number
+        for number, contexts in figures
+        for context in contexts
+        if seen[context] == 1
+    }
+    return by_context, [[c for c in contexts if seen[c] == 1] for _, contexts in figures]
 
 
 def fact_agreement(first: str, second: str) -> tuple[int, int]:
     """How many figures two texts state the same, and how many differently, in the same place.
 
-    Figures are aligned by the two words before them, or the two words after them, where that
-    context occurs once in each text. Templated wire reports ("Qtly div 22 cts vs 22 cts prior,
-    Pay April 15") share most shingles and differ only there. A figure with no counterpart (a
-    truncated tail, an added paragraph, an OCR-garbled figure) counts as neither.
+    A figure is aligned with the figure that stands in the same context in the other text (the
+    same words before it, or after it), where that context occurs once in each text. Templated
+    wire reports ("Qtly div 22 cts vs 22 cts prior, Pay April 15") share most shingles and
+    differ only there. A figure with no counterpart (a truncated tail, an added paragraph, an
+    OCR-garbled figure) counts as neither.
 
     Returns:
-        ``(agreeing, conflicting)`` aligned contexts.
+        ``(agreeing, conflicting)`` figures of ``first``.
     """
-    theirs = _unique_contexts(second)
+    theirs, _ = _unique_contexts(second)
+    mine, contexts_of = _unique_contexts(first)
     agreeing = conflicting = 0
-    for context, number in _unique_contexts(first).items():
-        if context in theirs:
-            if theirs[context] == number:
-                agreeing += 1
-            else:
-                conflicting += 1
+    for contexts in contexts_of:
+        counterparts = {theirs[c] for c in contexts if c in theirs}
+        if not counterparts:
+            continue
+        if counterparts == {mine[contexts[0]]}:
+            agreeing += 1
+        else:
+            conflicting += 1
     return agreeing, conflicting
 
 
@@ -159,14 +172,17 @@ def _facts_differ(evidence: PairEvidence, config: VerifyConfig) -> bool:
     return evidence.facts_conflicting > config.max_fact_conflicts * compared
 
 
-def _short_with_other_title(evidence: PairEvidence, config: VerifyConfig) -> bool:
-    """A brief of a few words ("Qtly div 22 cts vs 22 cts prior") is the same for many
-    companies; for such bodies the headlines must agree too."""
-    return (
-        evidence.smaller_size < config.min_contained_shingles
-        and evidence.title_similarity is not None
+def _short_and_unlike(evidence: PairEvidence, config: VerifyConfig) -> bool:
+    """A brief of a few words ("Qtly div 22 cts vs 22 cts prior") reads the same for many
+    companies: for such bodies the headlines must agree, and one changed word (a fifth of a
+    brief's shingles) already makes another notice."""
+    if evidence.smaller_size >= config.min_contained_shingles:
+        return False
+    other_title = (
+        evidence.title_similarity is not None
         and evidence.title_similarity < config.short_title_similarity
     )
+    return other_title or evidence.jaccard < config.short_near_threshold
 
 
 def classify(evidence: PairEvidence, config: VerifyConfig) -> Relation | None:
@@ -175,7 +191,7 @@ def classify(evidence: PairEvidence, config: VerifyConfig) -> Relation | None:
     Duplicates (``exact``, ``contained``, ``near``) must also state the same facts and, for very
     short bodies, carry similar titles; a pair that fails those can still be ``related``.
     """
-    if not (_facts_differ(evidence, config) or _short_with_other_title(evidence, config)):
+    if not (_facts_differ(evidence, config) or _short_and_unlike(evidence, config)):
         if evidence.same_text:
             return "exact"
         smaller_in_larger = max(evidence.containment_ab, evidence.containment_ba)

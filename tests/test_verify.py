@@ -60,12 +60,21 @@ def test_verify_classify_without_related_tier():
 def test_verify_fact_agreement_compares_numbers_in_the_same_place():
     first = normalize_text("Qtly div 22 cts vs 22 cts prior. Pay April 15. Record March 31")
     second = normalize_text("Qtly div 22 cts vs 22 cts prior. Pay April 30. Record April 10")
-    # Both 22s agree before and after; 15 follows "pay april" where 30 does; 31 ends the text
-    # where 10 does.
-    assert fact_agreement(first, second) == (4, 2)
+    # Both 22s agree; 15 follows "pay april" where 30 does. 31 and 10 align nowhere: "record
+    # march" and "record april" differ, and the end of a text is no context.
+    assert fact_agreement(first, second) == (2, 1)
     truncated = normalize_text("Qtly div 22 cts vs 22 cts prior. Pay")
-    assert fact_agreement(truncated, first) == (4, 0)
+    assert fact_agreement(truncated, first) == (2, 0)
     assert fact_agreement("no figures here", first) == (0, 0)
+
+
+def test_verify_fact_agreement_tells_parallel_sentences_apart():
+    """'at about' precedes both figures of each text; three words of context align them."""
+    first = normalize_text("Hogs are seen at about 285,000 head. Cattle guessed at about 125,000.")
+    second = normalize_text("Hogs are seen at about 295,000 head. Cattle guessed at about 123,000.")
+    assert fact_agreement(first, second) == (0, 2)
+
+
 
 
 def test_verify_title_similarity_ignores_word_order():
@@ -91,11 +100,11 @@ def test_verify_pairs_keeps_only_accepted_pairs_with_rounded_scores():
         [(0, 2), (0, 1)],
         texts=texts,
         full_texts=texts,
-        titles=["oil", "oil up", "cats"],
+        titles=["oil up", "oil up", "cats"],
         shingles=shingles,
         reranker=TfidfReranker().fit(texts),
         config=VerifyConfig(),
     )
     assert [(m.a, m.b, m.relation, m.jaccard, m.title_similarity) for m in matches] == [
-        (0, 1, "exact", 1.0, 0.6667)
+        (0, 1, "exact", 1.0, 1.0)
     ]
