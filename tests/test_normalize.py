@@ -3,7 +3,7 @@ from dedup.normalize import join_hyphenated, normalize_text, tokenize
 
 def test_normalize_typography_case_and_whitespace():
     text = "\u201cThe  Bank\u2019s\u201d rate \u2014 cut\n\tto 2\u00a0pct"
-    assert normalize_text(text) == "\"the bank's\" rate - cut to 2 pct"
+    assert normalize_text(text) == '"the bank\'s" rate - cut to 2 pct'
 
 
 def test_normalize_nfkc_folds_compatibility_characters():

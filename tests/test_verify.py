@@ -75,8 +75,6 @@ def test_verify_fact_agreement_tells_parallel_sentences_apart():
     assert fact_agreement(first, second) == (0, 2)
 
 
-
-
 def test_verify_title_similarity_ignores_word_order():
     assert title_similarity("oil prices rise", "rise oil prices") == 1.0
     assert title_similarity("", "oil") == 0.0
