@@ -97,6 +97,11 @@ class VerifyConfig:
         near_threshold: exact Jaccard of the shingle sets for ``near``.
         containment_threshold: share of the shorter article's shingles found in the longer one
             for ``contained``.
+        char_shingle_size: verification also compares character n-grams of this size: OCR
+            noise and copy edits break many word shingles but few character ones, while two
+            different reports of one event share phrases but few character n-grams beyond them.
+        char_near_threshold: character-n-gram Jaccard that also makes a pair ``near``.
+        char_containment_threshold: character-n-gram containment that also makes ``contained``.
         containment_margin: ``contained`` also needs the shorter article's share inside the
             longer to exceed the longer's share inside the shorter by this much; otherwise the
             two are about equally long and the pair is ``near``.
@@ -113,9 +118,12 @@ class VerifyConfig:
         short_near_threshold: ... and when their Jaccard reaches this.
     """
 
-    near_threshold: float = 0.3
-    containment_threshold: float = 0.6
+    near_threshold: float = 0.5
+    containment_threshold: float = 0.9
     containment_margin: float = 0.2
+    char_shingle_size: int = 5
+    char_near_threshold: float = 0.6
+    char_containment_threshold: float = 0.9
     min_contained_shingles: int = 20
     related_threshold: float = 0.5
     related: bool = True
@@ -130,6 +138,9 @@ class VerifyConfig:
         _check_unit_interval("near_threshold", self.near_threshold)
         _check_unit_interval("containment_threshold", self.containment_threshold)
         _check_unit_interval("containment_margin", self.containment_margin)
+        _check_unit_interval("char_near_threshold", self.char_near_threshold)
+        _check_unit_interval("char_containment_threshold", self.char_containment_threshold)
+        _check_positive("char_shingle_size", self.char_shingle_size)
         _check_unit_interval("related_threshold", self.related_threshold)
         _check_positive("min_contained_shingles", self.min_contained_shingles)
 

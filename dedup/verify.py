@@ -19,7 +19,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.neighbors import NearestNeighbors
 
-from .config import VerifyConfig
+from .config import ShingleConfig, VerifyConfig
+from .shingle import make_shingles
 from .types import Match, Relation
 
 
@@ -165,6 +166,9 @@ class PairEvidence:
     title_similarity: float | None = None
     facts_agreeing: int = 0
     facts_conflicting: int = 0
+    char_jaccard: float = 0.0
+    char_containment_ab: float = 0.0
+    char_containment_ba: float = 0.0
 
 
 def _facts_differ(evidence: PairEvidence, config: VerifyConfig) -> bool:
@@ -185,6 +189,10 @@ def _short_and_unlike(evidence: PairEvidence, config: VerifyConfig) -> bool:
     return other_title or evidence.jaccard < config.short_near_threshold
 
 
+def _contained(ab: float, ba: float, threshold: float, config: VerifyConfig) -> bool:
+    return max(ab, ba) >= threshold and abs(ab - ba) >= config.containment_margin
+
+
 def classify(evidence: PairEvidence, config: VerifyConfig) -> Relation | None:
     """The relation a pair's evidence earns, strongest first, or ``None`` to reject the pair.
 
@@ -194,17 +202,27 @@ def classify(evidence: PairEvidence, config: VerifyConfig) -> Relation | None:
     if not (_facts_differ(evidence, config) or _short_and_unlike(evidence, config)):
         if evidence.same_text:
             return "exact"
-        smaller_in_larger = max(evidence.containment_ab, evidence.containment_ba)
-        larger_in_smaller = min(evidence.containment_ab, evidence.containment_ba)
-        # Contained: the shorter text lies mostly inside the longer, clearly more than the
+        # Contained: the shorter text lies almost wholly inside the longer, clearly more than the
         # reverse (a truncated or excerpted copy), even when the two are also "near".
-        if (
-            evidence.smaller_size >= config.min_contained_shingles
-            and smaller_in_larger >= config.containment_threshold
-            and smaller_in_larger - larger_in_smaller >= config.containment_margin
+        if evidence.smaller_size >= config.min_contained_shingles and (
+            _contained(
+                evidence.containment_ab,
+                evidence.containment_ba,
+                config.containment_threshold,
+                config,
+            )
+            or _contained(
+                evidence.char_containment_ab,
+                evidence.char_containment_ba,
+                config.char_containment_threshold,
+                config,
+            )
         ):
             return "contained"
-        if evidence.jaccard >= config.near_threshold:
+        if (
+            evidence.jaccard >= config.near_threshold
+            or evidence.char_jaccard >= config.char_near_threshold
+        ):
             return "near"
     if config.related and evidence.cosine >= config.related_threshold:
         return "related"
@@ -235,9 +253,20 @@ def verify_pairs(
         config: thresholds.
         on_each: called after each pair, to report progress.
     """
+    char_config = ShingleConfig(kind="char", shingle_size=config.char_shingle_size)
+    char_shingles: dict[int, np.ndarray] = {}
+
+    def chars_of(position: int) -> np.ndarray:
+        if position not in char_shingles:
+            char_shingles[position] = make_shingles(texts[position], char_config)
+        return char_shingles[position]
+
     matches = []
     for a, b in sorted(pairs):
         jaccard, containment_ab, containment_ba = overlap_scores(shingles[a], shingles[b])
+        char_jaccard, char_containment_ab, char_containment_ba = overlap_scores(
+            chars_of(a), chars_of(b)
+        )
         titled = bool(titles[a]) and bool(titles[b])
         similarity = title_similarity(titles[a], titles[b]) if titled else None
         agreeing, conflicting = fact_agreement(full_texts[a], full_texts[b])
@@ -251,6 +280,9 @@ def verify_pairs(
             title_similarity=similarity,
             facts_agreeing=agreeing,
             facts_conflicting=conflicting,
+            char_jaccard=char_jaccard,
+            char_containment_ab=char_containment_ab,
+            char_containment_ba=char_containment_ba,
         )
         relation = classify(evidence, config)
         if relation is not None:
