@@ -160,7 +160,7 @@ class DedupConfig:
             raise ConfigError(f"keep must be one of earliest, longest, first; got {self.keep!r}")
 
     def __str__(self) -> str:
-        parts = []
+        parts: list[str] = []
         for section, values in asdict(self).items():
             if isinstance(values, dict):
                 parts.extend(f"{section}.{key}={value}" for key, value in values.items())

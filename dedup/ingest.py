@@ -70,12 +70,12 @@ def read_articles(
             a duplicate id, or no articles at all.
     """
     fields = fields or FieldMap()
-    inputs = [str(path) for path in inputs]
+    paths = [str(path) for path in inputs]
     if on_error not in ("stop", "skip"):
         raise InputError(f"on_error must be 'stop' or 'skip'; got {on_error!r}")
     result = ReadResult(articles=[])
     first_seen: dict[ArticleId, str] = {}
-    for path in inputs:
+    for path in paths:
         for origin, record in _iter_records(path, stdin):
             try:
                 if isinstance(record, InputError):
@@ -89,7 +89,7 @@ def read_articles(
                 continue
             result.articles.append(article)
     if not result.articles:
-        raise InputError(f"no articles found in {', '.join(inputs) or 'the input'}")
+        raise InputError(f"no articles found in {', '.join(paths) or 'the input'}")
     return result
 
 

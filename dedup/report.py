@@ -69,15 +69,15 @@ def deduplicated_records(
         for member in cluster.members:
             cluster_of[member.index] = cluster
     for index, article in enumerate(result.articles):
-        cluster = cluster_of.get(index)
-        is_duplicate = cluster is not None and cluster.representative != index
-        if is_duplicate and not annotate:
+        found = cluster_of.get(index)
+        representative = found.representative if found else index
+        if representative != index and not annotate:
             continue
         record = dict(article.record)
-        record["cluster"] = cluster.id if cluster else None
+        record["cluster"] = found.id if found else None
         if annotate:
-            representative = result.articles[cluster.representative].id if is_duplicate else None
-            record["duplicate_of"] = representative  # type: ignore[union-attr]
+            is_duplicate = representative != index
+            record["duplicate_of"] = result.articles[representative].id if is_duplicate else None
         yield record
 
 
