@@ -31,7 +31,13 @@ from .errors import DedupError
 from .evaluation import Scores, evaluate_files
 from .ingest import FieldMap, read_articles
 from .pipeline import find_duplicates
-from .report import render_summary, summarize, write_outputs
+from .report import (
+    explain_templates,
+    render_explanation,
+    render_summary,
+    summarize,
+    write_outputs,
+)
 
 app = typer.Typer(
     name="dedup",
@@ -155,6 +161,9 @@ def find_command(
     templates: Annotated[
         bool, typer.Option(help="Remove site templates (lines recurring across articles).")
     ] = True,
+    explain: Annotated[
+        bool, typer.Option(help="Also show what template removal took out of the articles.")
+    ] = False,
     output_format: FormatOption = OutputFormat.table,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -190,10 +199,15 @@ def find_command(
     summary = summarize(result)
     summary["out"] = str(out)
     summary["skipped"] = len(read.skipped)
+    if explain:
+        summary["templates"] = explain_templates(result)
     if output_format == OutputFormat.json:
         typer.echo(json.dumps(summary, ensure_ascii=False))
-    else:
-        render_summary(summary, Console())
+        return
+    console = Console()
+    render_summary(summary, console)
+    if explain:
+        render_explanation(summary["templates"], console)
 
 
 @app.command("eval")

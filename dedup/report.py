@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,36 @@ def summarize(result: DedupResult, *, largest: int = 10) -> dict[str, Any]:
             for cluster in top
         ],
     }
+
+
+def explain_templates(result: DedupResult, *, top: int = 20) -> dict[str, Any]:
+    """What template removal took out: the most often removed blocks, and how many articles
+    lost how many words."""
+    removed_in: Counter[str] = Counter()
+    words_removed = 0
+    for cleaned in result.cleaned:
+        removed_in.update(set(cleaned.removed))
+        words_removed += sum(len(block.split()) for block in cleaned.removed)
+    return {
+        "articles_with_removals": sum(1 for cleaned in result.cleaned if cleaned.removed),
+        "words_removed": words_removed,
+        "blocks": [
+            {"text": block, "articles": count} for block, count in removed_in.most_common(top)
+        ],
+    }
+
+
+def render_explanation(explanation: dict[str, Any], console: Console) -> None:
+    """Print what template removal took out, as a rich table."""
+    table = Table(
+        title=f"template blocks removed ({explanation['articles_with_removals']:,} articles, "
+        f"{explanation['words_removed']:,} words)"
+    )
+    table.add_column("articles", justify="right")
+    table.add_column("block")
+    for row in explanation["blocks"]:
+        table.add_row(f"{row['articles']:,}", row["text"])
+    console.print(table)
 
 
 def render_summary(summary: dict[str, Any], console: Console) -> None:

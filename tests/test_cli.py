@@ -632,3 +632,20 @@ def test_cli_console_script_find_on_seeds(tmp_path: Path) -> None:
     assert summary["articles"] == 2
     assert output_files(out) == OUTPUT_FILES
     assert len(read_jsonl(out / "deduplicated.jsonl")) == 2
+
+
+def test_cli_find_explain_lists_removed_template_blocks(
+    out: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seeds = Path(__file__).parent.parent / "seeds"
+    code, stdout, err = run_cli(
+        ["find", seeds, "--out", out, "--quiet", "--explain", "--format", "json"], capsys
+    )
+    assert code == 0, err
+    assert json.loads(stdout)["templates"]["blocks"] == [
+        {"text": "Need to access the insight?", "articles": 1},
+        {"text": "Start your 7-day free trial now", "articles": 1},
+    ]
+    code, stdout, err = run_cli(["find", seeds, "--out", out, "--quiet", "--explain"], capsys)
+    assert code == 0, err
+    assert "template blocks removed (1 articles, 33 words)" in stdout

@@ -82,3 +82,20 @@ def test_report_summary_and_tables(result):
     text = console.export_text()
     assert "articles that would be removed" in text
     assert "Student robot sorts waste" in text
+
+
+def test_report_explain_templates_on_the_seeds():
+    from conftest import SEEDS
+
+    from dedup import read_articles
+    from dedup.report import explain_templates
+
+    result = find_duplicates(read_articles([SEEDS]).articles)
+    assert explain_templates(result) == {
+        "articles_with_removals": 1,
+        "words_removed": 33,
+        "blocks": [
+            {"text": "Need to access the insight?", "articles": 1},
+            {"text": "Start your 7-day free trial now", "articles": 1},
+        ],
+    }
