@@ -154,7 +154,7 @@ def explain_templates(result: DedupResult, *, top: int = 20) -> dict[str, Any]:
     removed_in: Counter[str] = Counter()
     words_removed = 0
     for cleaned in result.cleaned:
-        removed_in.update(dict.fromkeys(cleaned.removed))  # once per article, in order
+        removed_in.update(list(dict.fromkeys(cleaned.removed)))  # once per article, in order
         words_removed += sum(len(block.split()) for block in cleaned.removed)
     return {
         "articles_with_removals": sum(1 for cleaned in result.cleaned if cleaned.removed),
