@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import subprocess
 import sys
 import time
@@ -29,6 +30,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402  (the backend is chosen first)
+from matplotlib.patches import Rectangle  # noqa: E402
 
 from dedup.config import DedupConfig, VerifyConfig  # noqa: E402
 from dedup.evaluation import read_gold, score_clusters  # noqa: E402
@@ -45,8 +47,8 @@ JACCARD_THRESHOLDS = DEDUP_THRESHOLDS
 LSH_THRESHOLDS = [0.3, 0.5, 0.8]
 DEFAULT_THRESHOLD = 0.5
 
-DEDUP = "dedup find_duplicates"
-JACCARD = "exact Jaccard, word 5-grams"
+DEDUP = "dedup (find_duplicates)"
+JACCARD = "exact Jaccard (word 5-grams)"
 LSH = "datasketch MinHashLSH + union-find"
 STYLES = {
     DEDUP: {"color": "tab:blue", "marker": "o"},
@@ -148,56 +150,126 @@ def _report(point: dict[str, Any]) -> None:
     )
 
 
-def plot(points: list[dict[str, Any]], manifest: dict[str, Any], path: Path) -> None:
-    fig, ax = plt.subplots(figsize=(8, 6), dpi=120)
+def _label_points(
+    ax: Any,
+    curve: list[dict[str, Any]],
+    detector: str,
+    fontsize: int,
+    skip: Sequence[Any],
+    inset: bool,
+) -> None:
+    """Threshold labels: below-right of dedup's points, above the baselines' (they share y=1)."""
+    offset, ha = {DEDUP: ((4, -11), "left"), LSH: ((-5, -12), "right")}.get(
+        detector, ((0, 6), "center")
+    )
+    if inset:  # only dedup's knee shows: left-below keeps labels off the curve going down-right
+        offset, ha = (-6, -11), "right"
+    for p in curve:
+        if any(p is q for q in skip):
+            continue
+        ax.annotate(
+            f"{p['threshold']:.1f}",
+            (p["recall"], p["precision"]),
+            textcoords="offset points",
+            xytext=offset,
+            ha=ha,
+            fontsize=fontsize,
+            color=STYLES[detector]["color"],
+        )
+
+
+def _draw(
+    ax: Any,
+    points: list[dict[str, Any]],
+    fontsize: int,
+    legend: bool,
+    skip: Sequence[Any] = (),
+    inset: bool = False,
+) -> None:
     for detector, style in STYLES.items():
         curve = [p for p in points if p["detector"] == detector]
-        if not curve:
-            continue
-        recall = [p["recall"] for p in curve]
-        precision = [p["precision"] for p in curve]
-        ax.plot(recall, precision, label=detector, linewidth=1.5, markersize=6, **style)
-        for p in curve:
-            # Labels go below-right of dedup's points, above-left of the baselines'.
-            offset = (5, -11) if detector == DEDUP else (-6, 5)
-            ax.annotate(
-                f"{p['threshold']:.1f}",
-                (p["recall"], p["precision"]),
-                textcoords="offset points",
-                xytext=offset,
-                ha="left" if detector == DEDUP else "right",
-                fontsize=8,
-                color=style["color"],
+        if curve:
+            ax.plot(
+                [p["recall"] for p in curve],
+                [p["precision"] for p in curve],
+                label=detector if legend else None,
+                linewidth=1.5,
+                markersize=6,
+                **style,
             )
-    default = next(
-        (p for p in points if p["detector"] == DEDUP and p["threshold"] == DEFAULT_THRESHOLD),
-        None,
+            _label_points(ax, curve, detector, fontsize, skip, inset)
+    default = next(p for p in points if p["detector"] == DEDUP and p.get("default"))
+    ax.plot(
+        default["recall"],
+        default["precision"],
+        marker="*",
+        markersize=16,
+        color="tab:red",
+        linestyle="none",
+        zorder=5,
+        label=f"dedup defaults (t={DEFAULT_THRESHOLD}): P={default['precision']:.4f}, "
+        f"R={default['recall']:.4f}"
+        if legend
+        else None,
     )
-    if default is not None:
-        ax.plot(
-            default["recall"],
-            default["precision"],
-            marker="*",
-            markersize=18,
-            color="tab:red",
-            linestyle="none",
-            zorder=5,
-            label=f"dedup default (t={DEFAULT_THRESHOLD}): "
-            f"P={default['precision']:.3f} R={default['recall']:.3f}",
+
+
+def plot(points: list[dict[str, Any]], manifest: dict[str, Any], path: Path) -> None:
+    """Precision against recall, zoomed on the high-precision band; an inset on dedup's knee.
+
+    Points far below the band (a baseline at a low threshold chains whole topics together) are
+    drawn on the bottom edge as down-pointing triangles with their real precision beside them.
+    """
+    fig, ax = plt.subplots(figsize=(8, 6), dpi=120)
+    # dedup's points in the top-right corner are too close together to label here: an inset does.
+    knee = [p for p in points if p["detector"] == DEDUP and p["recall"] >= 0.95]
+    _draw(ax, points, fontsize=8, legend=True, skip=knee)
+    in_band = [p["precision"] for p in points if p["precision"] >= 0.5]
+    bottom = math.floor((min(in_band) - 0.01) * 100) / 100
+    ax.set_xlim(0.15, 1.01)
+    ax.set_ylim(bottom, 1.0 + (1.0 - bottom) * 0.06)
+    off_scale = sorted((p for p in points if p["precision"] < bottom), key=lambda p: p["recall"])
+    for i, p in enumerate(off_scale):
+        color = STYLES[p["detector"]]["color"]
+        ax.plot(p["recall"], bottom, marker="v", markersize=9, color=color, clip_on=False)
+        # The rightmost label goes above its marker, the others to the left: clear of the
+        # near-vertical line that drops to the rightmost point.
+        rightmost = i == len(off_scale) - 1
+        ax.annotate(
+            f"t={p['threshold']:.1f}\nP={p['precision']:.2f}",
+            (p["recall"], bottom),
+            textcoords="offset points",
+            xytext=(0, 8) if rightmost else (-9, 2),
+            ha="center" if rightmost else "right",
+            va="bottom",
+            fontsize=8,
+            color=color,
         )
-    lowest = min(p["precision"] for p in points)
-    ax.set_xlim(0.0, 1.02)
-    ax.set_ylim(max(0.0, min(0.8, lowest - 0.03)), 1.005)
-    ax.set_xlabel("recall (pairwise)")
+    ax.set_xlabel("recall (pairwise, over gold duplicate pairs)")
     ax.set_ylabel("precision (pairwise)")
     total, seed = manifest["counts"]["total"], manifest["seed"]
     ax.set_title(
-        f"Syndication set ({total:,} docs, seed {seed}): precision vs recall\n"
-        "each point is one threshold (labelled)",
-        fontsize=11,
+        f"Syndication set ({total:,} docs, seed {seed}): precision vs recall by threshold\n"
+        "each point is one threshold (labelled); ▼ = off-scale below, true precision given",
+        fontsize=10,
     )
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower left", fontsize=9)
+    ax.legend(loc="center", bbox_to_anchor=(0.655, 0.66), fontsize=8, framealpha=0.95)
+
+    if knee:
+        x0 = min(p["recall"] for p in knee) - 0.005
+        x1 = max(p["recall"] for p in knee) + 0.006
+        y0 = min(p["precision"] for p in knee) - 0.002
+        y1 = min(1.0015, max(p["precision"] for p in knee) + 0.0015)
+        inset = ax.inset_axes((0.10, 0.07, 0.30, 0.36))
+        _draw(inset, points, fontsize=8, legend=False, inset=True)
+        inset.set_xlim(x0, x1)
+        inset.set_ylim(y0, y1)
+        inset.tick_params(labelsize=7)
+        inset.grid(True, alpha=0.3)
+        inset.set_title("zoom on the grey box: dedup, t = 0.2 .. 0.5", fontsize=8)
+        box = Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="0.4", linewidth=1)
+        ax.add_patch(box)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -208,9 +280,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=HERE / "data" / "syndication")
     parser.add_argument("--results", type=Path, default=HERE / "results")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the set first")
+    parser.add_argument(
+        "--plot-only",
+        action="store_true",
+        help="redraw the PNG from an existing threshold_curve.json without running anything",
+    )
     args = parser.parse_args(argv)
 
     _check_default_point()
+    curve_path = args.results / "threshold_curve.json"
+    png_path = args.results / "precision_recall.png"
+    if args.plot_only:
+        record = json.loads(curve_path.read_text(encoding="utf-8"))
+        manifest = {"counts": {"total": record["set"]["documents"]}, "seed": record["set"]["seed"]}
+        plot(record["points"], manifest, png_path)
+        print(f"wrote {png_path}")
+        return 0
     documents, gold_path = args.data_dir / "documents.jsonl", args.data_dir / "gold.jsonl"
     if args.rebuild or not documents.exists():
         subprocess.run(
@@ -238,9 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "total_seconds": round(time.perf_counter() - started, 1),
         "points": points,
     }
-    curve_path = args.results / "threshold_curve.json"
     curve_path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    png_path = args.results / "precision_recall.png"
     plot(points, manifest, png_path)
     print(f"wrote {curve_path} and {png_path} ({record['total_seconds']} s)")
     return 0
