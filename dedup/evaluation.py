@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from .errors import InputError
+from .ingest import iter_jsonl
 from .types import ArticleId
 
 
@@ -124,23 +125,15 @@ def _family_recall(
     return {family: round(found[family] / total[family], 4) for family in sorted(total)}
 
 
-def read_jsonl(path: Path) -> Iterable[tuple[str, dict[str, Any]]]:
-    """``(origin, object)`` for each non-blank line of a JSON Lines file."""
+def read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(origin, object)`` for each non-blank line of a JSON Lines file; the first bad line
+    raises :class:`InputError` naming it."""
     if not path.is_file():
         raise InputError(f"input not found: {path}")
     with path.open("rb") as stream:
-        for number, raw in enumerate(stream, start=1):
-            origin = f"{path}:{number}"
-            if not raw.strip():
-                continue
-            try:
-                record = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError as error:
-                raise InputError(f"{origin}: not valid UTF-8") from error
-            except json.JSONDecodeError as error:
-                raise InputError(f"{origin}: malformed JSON: {error.msg}") from error
-            if not isinstance(record, dict):
-                raise InputError(f"{origin}: expected a JSON object")
+        for origin, record in iter_jsonl(stream, str(path)):
+            if isinstance(record, InputError):
+                raise record
             yield origin, record
 
 

@@ -161,7 +161,7 @@ RecordOrError = dict[str, Any] | InputError
 
 def _iter_records(path: str, stdin: BinaryIO | None) -> Iterator[tuple[str, RecordOrError]]:
     if path == STDIN:
-        yield from _iter_jsonl(stdin or sys.stdin.buffer, "<stdin>")
+        yield from iter_jsonl(stdin or sys.stdin.buffer, "<stdin>")
         return
     location = Path(path)
     if location.is_dir():
@@ -172,7 +172,7 @@ def _iter_records(path: str, stdin: BinaryIO | None) -> Iterator[tuple[str, Reco
     name = location.name.lower()
     if name.endswith(JSONL_SUFFIXES):
         with _open_binary(location) as stream:
-            yield from _iter_jsonl(stream, path)
+            yield from iter_jsonl(stream, path)
     elif name.endswith(CSV_SUFFIXES):
         with _open_binary(location) as stream:
             yield from _iter_csv(stream, path)
@@ -189,7 +189,8 @@ def _open_binary(path: Path) -> BinaryIO:
     return path.open("rb")
 
 
-def _iter_jsonl(stream: BinaryIO, name: str) -> Iterator[tuple[str, RecordOrError]]:
+def iter_jsonl(stream: BinaryIO, name: str) -> Iterator[tuple[str, RecordOrError]]:
+    """``(file:line, object or the error of that line)`` for each non-blank line."""
     try:
         for line_number, raw in enumerate(stream, start=1):
             origin = f"{name}:{line_number}"

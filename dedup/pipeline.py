@@ -128,7 +128,7 @@ def find_duplicates(
         matches = verify_pairs(
             candidates,
             texts=texts,
-            full_texts=[normalize_text(article.text) for article in articles],
+            bodies=[article.text for article in articles],
             titles=titles,
             shingles=shingles,
             reranker=reranker,

@@ -20,6 +20,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.neighbors import NearestNeighbors
 
 from .config import ShingleConfig, VerifyConfig
+from .normalize import normalize_text
 from .shingle import make_shingles
 from .types import DUPLICATE_RELATIONS, Match, Relation
 
@@ -250,9 +251,9 @@ def classify(evidence: PairEvidence, config: VerifyConfig) -> Relation | None:
 class _LazyFeatures:
     """Per-article features that only some pairs need, computed once on first use."""
 
-    def __init__(self, texts: Sequence[str], full_texts: Sequence[str], char_size: int) -> None:
+    def __init__(self, texts: Sequence[str], bodies: Sequence[str], char_size: int) -> None:
         self._texts = texts
-        self._full_texts = full_texts
+        self._bodies = bodies
         self._char_config = ShingleConfig(kind="char", shingle_size=char_size)
         self._chars: dict[int, np.ndarray] = {}
         self._figures: dict[int, FigureContexts] = {}
@@ -264,7 +265,8 @@ class _LazyFeatures:
 
     def figures(self, position: int) -> FigureContexts:
         if position not in self._figures:
-            self._figures[position] = _unique_contexts(self._full_texts[position])
+            body = normalize_text(self._bodies[position])
+            self._figures[position] = _unique_contexts(body)
         return self._figures[position]
 
 
@@ -278,7 +280,7 @@ def verify_pairs(
     pairs: Iterable[tuple[int, int]],
     *,
     texts: Sequence[str],
-    full_texts: Sequence[str],
+    bodies: Sequence[str],
     titles: Sequence[str],
     shingles: Sequence[np.ndarray],
     reranker: TfidfReranker,
@@ -290,7 +292,7 @@ def verify_pairs(
     Args:
         pairs: candidate ``(a, b)`` positions with ``a < b``.
         texts: cleaned, normalized bodies (template removed).
-        full_texts: normalized bodies with their templates, for the facts check: a template
+        bodies: the bodies as read, templates included, for the facts check: a template
             remover may take a recurring sentence that carries a report's figures.
         titles: normalized titles.
         shingles: sorted shingle hashes of each body.
@@ -300,7 +302,7 @@ def verify_pairs(
     """
     ordered = sorted(pairs)
     cosines = reranker.cosines(ordered)
-    features = _LazyFeatures(texts, full_texts, config.char_shingle_size)
+    features = _LazyFeatures(texts, bodies, config.char_shingle_size)
     matches = []
     for (a, b), cosine in zip(ordered, cosines.tolist(), strict=True):
         jaccard, containment_ab, containment_ba = overlap_scores(shingles[a], shingles[b])

@@ -97,7 +97,7 @@ def test_verify_pairs_keeps_only_accepted_pairs_with_rounded_scores():
     matches = verify_pairs(
         [(0, 2), (0, 1)],
         texts=texts,
-        full_texts=texts,
+        bodies=texts,
         titles=["oil up", "oil up", "cats"],
         shingles=shingles,
         reranker=TfidfReranker().fit(texts),
