@@ -77,14 +77,15 @@ def remove_boilerplate(
     mistaken for a template), or when a short block repeats inside one article. An article that
     would lose more than ``config.max_removed_fraction`` of its words keeps its whole body.
     """
-    blocks = [[normalize_text(block) for block in split_blocks(a.text)] for a in articles]
+    originals = [split_blocks(article.text) for article in articles]
+    blocks = [[normalize_text(block) for block in article_blocks] for article_blocks in originals]
     if not config.enabled:
         return [CleanedArticle(_join(article_blocks), ()) for article_blocks in blocks]
     frequent = _frequent_blocks(articles, blocks, config.min_docs)
     cleaned = []
-    for article, article_blocks in zip(articles, blocks, strict=True):
+    for article, original, article_blocks in zip(articles, originals, blocks, strict=True):
         template = _template_positions(article_blocks, frequent.get(article.source, set()))
-        cleaned.append(_clean(article.text, article_blocks, template, config))
+        cleaned.append(_clean(original, article_blocks, template, config))
     return cleaned
 
 
@@ -116,15 +117,14 @@ def _template_positions(article_blocks: list[str], frequent: set[str]) -> set[in
 
 
 def _clean(
-    text: str, article_blocks: list[str], template: set[int], config: BoilerplateConfig
+    original: list[str], article_blocks: list[str], template: set[int], config: BoilerplateConfig
 ) -> CleanedArticle:
     kept = [block for i, block in enumerate(article_blocks) if i not in template and block]
     total_words = sum(len(block.split()) for block in article_blocks)
     kept_words = sum(len(block.split()) for block in kept)
     if not template or total_words - kept_words > config.max_removed_fraction * total_words:
         return CleanedArticle(_join(article_blocks), ())
-    originals = split_blocks(text)
-    removed = tuple(originals[i] for i in sorted(template))
+    removed = tuple(original[i] for i in sorted(template))
     return CleanedArticle(_join(kept), removed)
 
 
