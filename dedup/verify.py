@@ -19,6 +19,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.neighbors import NearestNeighbors
 
+from .boilerplate import split_blocks
 from .config import ShingleConfig, VerifyConfig
 from .normalize import normalize_text
 from .shingle import make_shingles
@@ -105,30 +106,57 @@ def overlap_scores(first: np.ndarray, second: np.ndarray) -> tuple[float, float,
 
 _NUMBER = re.compile(r"^\d[\d.,/-]*$")
 _EDGE_PUNCTUATION = ".,;:!?()[]\"'"
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
 # Figures are aligned by the words on either side, two and three words wide: two words align
 # most figures, three words tell apart parallel sentences ("hog slaughter at about 285,000",
 # "cattle slaughter ... at about 125,000").
 _CONTEXT_WIDTHS = (2, 3)
+# Stands for the edge of a sentence or block in a context. Contexts stop there: a copy that
+# reorders paragraphs, lines of a table or sentences puts other words across those edges, and
+# a context spanning one would align a figure with a stranger.
+_EDGE = "|"
 Context = tuple[str, ...]
 
 
-def _numbers_in_context(normalized: str) -> list[tuple[str, list[Context]]]:
+def _segments(text: str) -> list[list[str]]:
+    """The words of each sentence of each block (line or paragraph), normalized."""
+    segments = []
+    for block in split_blocks(text):
+        current: list[str] = []
+        for raw in normalize_text(block).split():
+            word = raw.strip(_EDGE_PUNCTUATION)
+            if word:
+                current.append(word)
+            if _SENTENCE_END.search(raw) and current:
+                segments.append(current)
+                current = []
+        if current:
+            segments.append(current)
+    return segments
+
+
+def _numbers_in_context(text: str) -> list[tuple[str, list[Context]]]:
     """Each figure of a text with its contexts; other figures in a context are masked as "#"."""
-    words = [word.strip(_EDGE_PUNCTUATION) for word in normalized.split()]
-    masked = ["#" if _NUMBER.match(word) else word for word in words]
+    width = max(_CONTEXT_WIDTHS)
     figures = []
-    for i, word in enumerate(words):
-        if masked[i] == "#":
-            contexts = [("<", *masked[max(0, i - w) : i]) for w in _CONTEXT_WIDTHS]
-            contexts += [(">", *masked[i + 1 : i + 1 + w]) for w in _CONTEXT_WIDTHS]
-            figures.append((word.rstrip(".,/-"), contexts))
+    for words in _segments(text):
+        masked = [_EDGE] * width + ["#" if _NUMBER.match(w) else w for w in words]
+        masked += [_EDGE] * width
+        for i, word in enumerate(words):
+            at = i + width
+            if masked[at] == "#":
+                contexts = [("<", *masked[at - w : at]) for w in _CONTEXT_WIDTHS]
+                contexts += [(">", *masked[at + 1 : at + 1 + w]) for w in _CONTEXT_WIDTHS]
+                # A context of nothing but edges (a figure that ends a sentence) says nothing.
+                informative = [c for c in contexts if any(w != _EDGE for w in c[1:])]
+                figures.append((word.rstrip(".,/-"), informative))
     return figures
 
 
-def _unique_contexts(normalized: str) -> tuple[dict[Context, str], list[list[Context]]]:
+def _unique_contexts(text: str) -> tuple[dict[Context, str], list[list[Context]]]:
     """Figure by context, for contexts that occur once in the text (a phrase like "billion
     dlrs" recurs with many figures and aligns nothing), and each figure's unique contexts."""
-    figures = _numbers_in_context(normalized)
+    figures = _numbers_in_context(text)
     seen = Counter(context for _, contexts in figures for context in contexts)
     by_context = {
         context: number
@@ -265,8 +293,7 @@ class _LazyFeatures:
 
     def figures(self, position: int) -> FigureContexts:
         if position not in self._figures:
-            body = normalize_text(self._bodies[position])
-            self._figures[position] = _unique_contexts(body)
+            self._figures[position] = _unique_contexts(self._bodies[position])
         return self._figures[position]
 
 

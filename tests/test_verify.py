@@ -75,6 +75,18 @@ def test_verify_fact_agreement_tells_parallel_sentences_apart():
     assert fact_agreement(first, second) == (0, 2)
 
 
+def test_verify_fact_agreement_ignores_moved_sentences_and_lines():
+    """Contexts stop at sentence and line ends: reordering puts new words across them."""
+    first = "Shr 22 cts vs 19 cts\nNet 5.2 mln vs 4.1 mln\nRevs 40 mln vs 38 mln"
+    reordered = "Net 5.2 mln vs 4.1 mln\nRevs 40 mln vs 38 mln\nShr 22 cts vs 19 cts"
+    # 4.1 and 38 both stand between "mln vs" and "mln": no unique context, so neither counts.
+    assert fact_agreement(first, reordered) == (4, 0)
+    story = "Sales rose 5 pct. Profit fell 3 pct. Rivals gained 7 pct in March."
+    swapped = "Profit fell 3 pct. Sales rose 5 pct. Rivals gained 7 pct in March."
+    assert fact_agreement(story, swapped) == (3, 0)
+    assert fact_agreement(story, "Profit fell 4 pct. Sales rose 5 pct.") == (1, 1)
+
+
 def test_verify_title_similarity_ignores_word_order():
     assert title_similarity("oil prices rise", "rise oil prices") == 1.0
     assert title_similarity("", "oil") == 0.0
