@@ -116,6 +116,16 @@ class VerifyConfig:
             only when their titles are at least this similar (many companies file the same
             two-line dividend notice)...
         short_near_threshold: ... and when their Jaccard reaches this.
+        passage_density: a copied passage: in each text, the stretch from its first to its
+            last shared shingle (the outer 5% of shared shingles aside) must be at least this
+            dense in shared shingles...
+        passage_share: ... and that stretch must cover at least this share of one of the two
+            texts. Catches a truncated copy padded with another site's teasers or local
+            paragraphs, whose shingle sets overlap too little for ``near`` or ``contained``...
+        passage_lead: ... and the shared text must begin within this many shingles of the
+            start of both texts: a truncated copy keeps the lead, while different stories
+            that share paragraphs (follow-ups, corrections, reports filed on one template)
+            mostly begin differently.
     """
 
     near_threshold: float = 0.5
@@ -130,6 +140,9 @@ class VerifyConfig:
     max_fact_conflicts: float = 0.1
     short_title_similarity: float = 0.7
     short_near_threshold: float = 0.6
+    passage_density: float = 0.55
+    passage_share: float = 0.4
+    passage_lead: int = 0
 
     def __post_init__(self) -> None:
         _check_unit_interval("max_fact_conflicts", self.max_fact_conflicts)
@@ -143,6 +156,10 @@ class VerifyConfig:
         _check_positive("char_shingle_size", self.char_shingle_size)
         _check_unit_interval("related_threshold", self.related_threshold)
         _check_positive("min_contained_shingles", self.min_contained_shingles)
+        _check_unit_interval("passage_density", self.passage_density)
+        _check_unit_interval("passage_share", self.passage_share)
+        if self.passage_lead < 0:
+            raise ConfigError(f"passage_lead must be at least 0; got {self.passage_lead}")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ dropped.
 from __future__ import annotations
 
 import re
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -22,7 +23,7 @@ from sklearn.neighbors import NearestNeighbors
 from .boilerplate import split_blocks
 from .config import ShingleConfig, VerifyConfig
 from .normalize import normalize_text
-from .shingle import make_shingles
+from .shingle import make_shingles, shingle_strings
 from .types import DUPLICATE_RELATIONS, Match, Relation
 
 
@@ -200,6 +201,9 @@ def _compare_figures(mine: FigureContexts, theirs: FigureContexts) -> tuple[int,
     return agreeing, conflicting
 
 
+_NO_LEAD = 1_000_000  # "the texts share no run of three shingles"
+
+
 @dataclass(frozen=True)
 class PairEvidence:
     """Everything verification measured about one candidate pair."""
@@ -216,6 +220,9 @@ class PairEvidence:
     char_jaccard: float = 0.0
     char_containment_ab: float = 0.0
     char_containment_ba: float = 0.0
+    passage_density: float = 0.0
+    passage_share: float = 0.0
+    passage_lead: int = _NO_LEAD
 
 
 def _facts_differ(evidence: PairEvidence, config: VerifyConfig) -> bool:
@@ -238,6 +245,15 @@ def _short_and_unlike(evidence: PairEvidence, config: VerifyConfig) -> bool:
 
 def _contained(ab: float, ba: float, threshold: float, config: VerifyConfig) -> bool:
     return max(ab, ba) >= threshold and abs(ab - ba) >= config.containment_margin
+
+
+def _copied_passage(evidence: PairEvidence, config: VerifyConfig) -> bool:
+    return (
+        evidence.smaller_size >= config.min_contained_shingles
+        and evidence.passage_density >= config.passage_density
+        and evidence.passage_share >= config.passage_share
+        and evidence.passage_lead <= config.passage_lead
+    )
 
 
 def classify(evidence: PairEvidence, config: VerifyConfig) -> Relation | None:
@@ -269,11 +285,46 @@ def classify(evidence: PairEvidence, config: VerifyConfig) -> Relation | None:
         if (
             evidence.jaccard >= config.near_threshold
             or evidence.char_jaccard >= config.char_near_threshold
+            or _copied_passage(evidence, config)
         ):
             return "near"
     if config.related and evidence.cosine >= config.related_threshold:
         return "related"
     return None
+
+
+def shared_stretch(ordered: np.ndarray, other: np.ndarray) -> tuple[float, float, int]:
+    """Where ``ordered``'s shingles (in text order) that also occur in ``other`` lie.
+
+    Returns:
+        ``(share, density, lead)``: the stretch from the first to the last shared shingle,
+        leaving out the outer 5% of shared shingles on each side (a stray common phrase far
+        away), as a share of the text; the share of shared shingles inside that stretch; and
+        the position where the first run of three shared shingles starts. A copied passage is
+        one long, dense stretch; two stories that merely share phrases have sparse ones, and
+        two that share one quoted paragraph have a short one.
+    """
+    if ordered.size == 0:
+        return 0.0, 0.0, _NO_LEAD
+    shared = np.isin(ordered, other)
+    positions = np.flatnonzero(shared)
+    if positions.size == 0:
+        return 0.0, 0.0, _NO_LEAD
+    trim = int(0.05 * positions.size)
+    first, last = positions[trim], positions[positions.size - 1 - trim]
+    span = int(last - first + 1)
+    runs = np.flatnonzero(shared[:-2] & shared[1:-1] & shared[2:])
+    lead = int(runs[0]) if runs.size else _NO_LEAD
+    return span / ordered.size, float(np.count_nonzero(shared[first : last + 1])) / span, lead
+
+
+def passage_scores(first: np.ndarray, second: np.ndarray) -> tuple[float, float, int]:
+    """``(density, share, lead)`` of a copied passage between two texts' ordered shingle
+    hashes: the lower density of the two shared stretches, the larger share either one
+    covers, and the later of the two positions where the shared text begins."""
+    share_a, density_a, lead_a = shared_stretch(first, second)
+    share_b, density_b, lead_b = shared_stretch(second, first)
+    return min(density_a, density_b), max(share_a, share_b), max(lead_a, lead_b)
 
 
 class _LazyFeatures:
@@ -285,11 +336,22 @@ class _LazyFeatures:
         self._char_config = ShingleConfig(kind="char", shingle_size=char_size)
         self._chars: dict[int, np.ndarray] = {}
         self._figures: dict[int, FigureContexts] = {}
+        self._ordered: dict[int, np.ndarray] = {}
+        self._word_config = ShingleConfig()
 
     def chars(self, position: int) -> np.ndarray:
         if position not in self._chars:
             self._chars[position] = make_shingles(self._texts[position], self._char_config)
         return self._chars[position]
+
+    def ordered(self, position: int) -> np.ndarray:
+        """Word-shingle hashes in text order, repeats kept (for where shared shingles lie)."""
+        if position not in self._ordered:
+            strings = shingle_strings(self._texts[position], self._word_config)
+            self._ordered[position] = np.fromiter(
+                (zlib.crc32(s.encode("utf-8")) for s in strings), dtype=np.uint32
+            )
+        return self._ordered[position]
 
     def figures(self, position: int) -> FigureContexts:
         if position not in self._figures:
@@ -301,6 +363,17 @@ class _LazyFeatures:
 # OCR-scanned copy still keeps about a fifth of its word 3-grams): skip the character measures.
 _MIN_WORD_JACCARD_FOR_CHARS = 0.05
 _MIN_WORD_CONTAINMENT_FOR_CHARS = 0.2
+
+
+def _may_hold_passage(evidence: PairEvidence, config: VerifyConfig) -> bool:
+    """Locating shared shingles costs a pass over both texts: only pairs that share at least
+    a passage's worth of the smaller text are looked at."""
+    shared_share = max(evidence.containment_ab, evidence.containment_ba)
+    return (
+        evidence.smaller_size >= config.min_contained_shingles
+        and shared_share * evidence.smaller_size >= config.min_contained_shingles
+        and shared_share >= config.passage_share * config.passage_density
+    )
 
 
 def verify_pairs(
@@ -354,6 +427,12 @@ def verify_pairs(
             char_containment_ba=char_scores[2],
         )
         relation = classify(evidence, config)
+        if relation not in DUPLICATE_RELATIONS and _may_hold_passage(evidence, config):
+            density, share, lead = passage_scores(features.ordered(a), features.ordered(b))
+            evidence = replace(
+                evidence, passage_density=density, passage_share=share, passage_lead=lead
+            )
+            relation = classify(evidence, config)
         if relation in DUPLICATE_RELATIONS:
             # Comparing figures is costly: only pairs that would be duplicates are checked.
             agreeing, conflicting = _compare_figures(features.figures(a), features.figures(b))

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
@@ -10,6 +12,8 @@ from dedup.verify import (
     classify,
     fact_agreement,
     overlap_scores,
+    passage_scores,
+    shared_stretch,
     title_similarity,
     verify_pairs,
 )
@@ -85,6 +89,32 @@ def test_verify_fact_agreement_ignores_moved_sentences_and_lines():
     swapped = "Profit fell 3 pct. Sales rose 5 pct. Rivals gained 7 pct in March."
     assert fact_agreement(story, swapped) == (3, 0)
     assert fact_agreement(story, "Profit fell 4 pct. Sales rose 5 pct.") == (1, 1)
+
+
+def test_verify_shared_stretch_locates_a_copied_lead():
+    ordered = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], dtype=np.uint32)
+    # The other text holds the first four shingles: a stretch of 4 of 10, all shared, from 0.
+    assert shared_stretch(ordered, np.array([4, 3, 2, 1, 99], dtype=np.uint32)) == (0.4, 1.0, 0)
+    # Shared shingles scattered across the text: a long but sparse stretch, no run of three.
+    share, density, lead = shared_stretch(ordered, np.array([1, 5, 10], dtype=np.uint32))
+    assert (share, round(density, 2), lead) == (1.0, 0.3, 1_000_000)
+    assert shared_stretch(ordered[:0], ordered) == (0.0, 0.0, 1_000_000)
+
+
+def test_verify_passage_makes_a_padded_truncated_copy_near():
+    """A truncated copy padded with teasers: too little overlap for near or contained."""
+    original = np.arange(100, dtype=np.uint32)
+    copy = np.concatenate([original[:50], np.arange(1000, 1060, dtype=np.uint32)])
+    # 50 shared shingles, the outer 5% (2) on each side left out: a stretch of 46.
+    assert passage_scores(original, copy) == (1.0, 0.46, 0)
+    sets = [np.unique(original), np.unique(copy)]
+    evidence = PairEvidence(False, *overlap_scores(*sets), smaller_size=100, cosine=0.3)
+    assert classify(evidence, VerifyConfig()) is None
+    density, share, lead = passage_scores(original, copy)
+    found = replace(evidence, passage_density=density, passage_share=share, passage_lead=lead)
+    assert classify(found, VerifyConfig()) == "near"
+    # The same passage further into both texts: shared paragraphs of two stories.
+    assert classify(replace(found, passage_lead=5), VerifyConfig()) is None
 
 
 def test_verify_title_similarity_ignores_word_order():
