@@ -18,8 +18,8 @@ from .cluster import cluster_duplicates, cluster_related, preference_order
 from .config import DedupConfig
 from .index import LSHParams, find_candidates
 from .normalize import normalize_text
-from .shingle import make_shingles
-from .signature import compute_signatures
+from .shingle import make_shingle_batch
+from .signature import compute_signature_batch
 from .types import Article, Cluster, Match
 from .verify import TfidfReranker, verify_pairs
 
@@ -109,15 +109,18 @@ def find_duplicates(
         progress.advance(n)
     with _timed(timings, "shingles"):
         progress.start("shingling", n)
-        shingles = [make_shingles(text, config.shingle) for text in texts]
+        shingle_batch = make_shingle_batch(texts, config.shingle)
+        shingles = shingle_batch.to_list()
         progress.advance(n)
     with _timed(timings, "signatures"):
         progress.start("signatures", n)
-        signatures = list(compute_signatures(shingles, config.lsh, progress.advance))
+        signatures = compute_signature_batch(shingle_batch, config.lsh)
+        progress.advance(n)
     with _timed(timings, "candidates"):
         progress.start("LSH candidates", n)
-        searchable = [s.size > 0 for s in shingles]
-        candidates, lsh = find_candidates(signatures, searchable, config.lsh, progress.advance)
+        pairs, lsh = find_candidates(signatures, shingle_batch.sizes > 0, config.lsh)
+        candidates = set(zip(pairs[:, 0].tolist(), pairs[:, 1].tolist(), strict=True))
+        progress.advance(n)
     with _timed(timings, "verify"):
         reranker = TfidfReranker().fit(texts)
         if config.verify.related:

@@ -1,32 +1,271 @@
-"""Normalized text to a set of shingle hashes.
+"""Normalized text to a set of shingle hashes, for one article or a whole batch at once.
 
-Shingles are hashed to 32-bit integers with CRC-32: it is in the standard library, runs in C, and
-is stable across processes and machines (Python's ``hash`` is salted per process), so signatures
-made today match an index built yesterday. datasketch mixes each value with the MurmurHash3
-finalizer before permuting it, which evens out CRC-32's weak low bits.
+Hashing runs over a batch as numpy arrays (issue 5): the batch's text is encoded once into one
+byte buffer, each word (or character) is hashed once, and consecutive unit hashes are combined
+into n-gram hashes with array arithmetic, so no Python code runs per word or per shingle.
+
+A batch of ragged per-article arrays is kept as one flat array plus offsets
+(:class:`ShingleBatch`), the layout the signature and verify stages read.
+
+Hashes are deterministic functions of the text (no Python ``hash``, which is salted per
+process), so signatures made today match an index built yesterday. They are internal: the
+``uint32`` values changed when hashing moved from CRC-32 of shingle strings to combined word
+hashes, and any stored signatures must be rebuilt with them.
 """
 
 from __future__ import annotations
 
-import zlib
+import functools
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from .config import ShingleConfig
 from .normalize import tokenize
 
+_U64 = np.uint64
+# Odd 64-bit constants (digits of pi, golden ratio): the polynomial base for bytes and the
+# per-position multipliers of n-grams. Odd multipliers are invertible modulo 2**64.
+_BYTE_BASE = _U64(0x9E3779B97F4A7C15)
+_LENGTH_MULTIPLIER = _U64(0xC2B2AE3D27D4EB4F)
+_POSITION_MULTIPLIERS = (
+    0x243F6A8885A308D3, 0x13198A2E03707345, 0xA4093822299F31D1, 0x082EFA98EC4E6C89,
+    0x452821E638D01377, 0xBE5466CF34E90C6D, 0xC0AC29B7C97C50DD, 0x3F84D5B5B5470917,
+)  # fmt: skip
+_SHORT_TEXT_SALT = _U64(0x9216D5D98979FB1B)
+# Text per chunk of the byte pipeline: about 30 bytes of temporary arrays per byte of text.
+_CHUNK_BYTES = 4_000_000
+_NON_WORD = re.compile(r"\W+")
+# Bytes of ASCII word characters (what ``\w`` matches in ASCII text), and every byte of a
+# multi-byte UTF-8 sequence: non-ASCII texts have their non-word characters replaced first.
+_WORD_BYTE = np.zeros(256, dtype=bool)
+for _char in b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz":
+    _WORD_BYTE[_char] = True
+_WORD_BYTE[0x80:] = True
+
+
+@dataclass(frozen=True)
+class ShingleBatch:
+    """The sorted, unique ``uint32`` shingle hashes of many articles, stored flat.
+
+    Article ``i``'s hashes are ``hashes[offsets[i]:offsets[i + 1]]``.
+    """
+
+    hashes: np.ndarray
+    offsets: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, position: int) -> np.ndarray:
+        return self.hashes[self.offsets[position] : self.offsets[position + 1]]
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return (self[i] for i in range(len(self)))
+
+    @property
+    def sizes(self) -> np.ndarray:
+        """Number of distinct shingles of each article."""
+        return np.diff(self.offsets)
+
+    def to_list(self) -> list[np.ndarray]:
+        """One array (a view) per article."""
+        return np.split(self.hashes, self.offsets[1:-1]) if len(self) else []
+
 
 def make_shingles(normalized: str, config: ShingleConfig) -> np.ndarray:
     """Return the sorted, unique ``uint32`` hashes of the shingles of ``normalized``.
 
     A text shorter than one shingle yields a single shingle of the whole text, so short briefs
-    can still match exact copies; an empty text yields an empty array.
+    can still match exact copies; an empty text yields an empty array. The values equal those
+    :func:`make_shingle_batch` gives for the same text.
 
     Example:
         >>> make_shingles("a b c", ShingleConfig(kind="word", shingle_size=2)).size
         2
     """
-    return hash_shingles(shingle_strings(normalized, config))
+    return make_shingle_batch([normalized], config)[0]
+
+
+def make_shingle_batch(texts: Sequence[str], config: ShingleConfig) -> ShingleBatch:
+    """Shingle hashes of every text, computed chunk by chunk over the batch.
+
+    Args:
+        texts: normalized texts (:func:`dedup.normalize.normalize_text`).
+        config: word or character n-grams, and n.
+    """
+    parts: list[np.ndarray] = []
+    sizes: list[np.ndarray] = []
+    for start, stop in _chunks(texts):
+        chunk = texts[start:stop]
+        if config.kind == "word":
+            units, offsets = word_hashes(chunk)
+        else:
+            units, offsets = char_hashes(chunk)
+        hashes, chunk_offsets = ngram_hashes(units, offsets, config.shingle_size)
+        parts.append(hashes)
+        sizes.append(np.diff(chunk_offsets))
+    all_sizes = np.concatenate(sizes) if sizes else np.zeros(0, dtype=np.int64)
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(all_sizes, out=offsets[1:])
+    hashes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)
+    return ShingleBatch(hashes=hashes, offsets=offsets)
+
+
+def _chunks(texts: Sequence[str]) -> Iterator[tuple[int, int]]:
+    """``(start, stop)`` ranges of texts holding about ``_CHUNK_BYTES`` characters each."""
+    start = total = 0
+    for position, text in enumerate(texts):
+        total += len(text)
+        if total >= _CHUNK_BYTES:
+            yield start, position + 1
+            start, total = position + 1, 0
+    if start < len(texts) or not texts:
+        yield start, len(texts)
+
+
+def _fmix64(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finalizer: every input bit affects every output bit, which the
+    linear polynomial sums below do not give on their own."""
+    values = values ^ (values >> _U64(33))
+    values = values * _U64(0xFF51AFD7ED558CCD)
+    values = values ^ (values >> _U64(33))
+    values = values * _U64(0xC4CEB9FE1A85EC53)
+    return values ^ (values >> _U64(33))
+
+
+def _inverse_mod_2_64(odd: np.ndarray) -> np.ndarray:
+    """Multiplicative inverses modulo 2**64 of odd numbers, by Newton's iteration: each step
+    doubles the number of correct low bits, from 3 (``x * x == 1 mod 8`` for odd ``x``)."""
+    inverse = odd.copy()
+    for _ in range(5):  # 3 -> 6 -> 12 -> 24 -> 48 -> 96 bits
+        inverse *= _U64(2) - odd * inverse
+    return inverse
+
+
+@functools.cache
+def _byte_powers_of_capacity(capacity: int) -> np.ndarray:
+    powers = np.full(capacity, _BYTE_BASE, dtype=np.uint64).cumprod()  # wraps modulo 2**64
+    powers.flags.writeable = False
+    return powers
+
+
+def _byte_powers(size: int) -> np.ndarray:
+    """``B**(k + 1)`` for ``k < size``: computed once per power-of-two capacity up to four times a
+    chunk's size and reused; a longer buffer (one huge text) gets its own."""
+    capacity = 1 << max(size - 1, 1).bit_length()
+    if capacity > 4 * _CHUNK_BYTES:
+        return np.full(size, _BYTE_BASE, dtype=np.uint64).cumprod()
+    return _byte_powers_of_capacity(capacity)[:size]
+
+
+def word_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """A 64-bit hash of every word of every text, with the articles' offsets into them.
+
+    Words are the runs of ``\\w`` characters (:func:`dedup.normalize.tokenize`). All texts are
+    encoded into one buffer, separated by a space; ASCII texts (most news) are classified byte
+    by byte, other texts first have their non-word characters replaced by spaces, so that every
+    byte left that is not a space belongs to a word. A word's hash is the polynomial
+    ``sum(byte[j] * B**j)`` modulo 2**64, taken from prefix sums of ``byte[k] * B**k`` and
+    shifted back by the inverse of ``B**start``, then mixed with its length.
+
+    Returns:
+        ``(hashes, offsets)``: ``uint64`` hashes, flat; text ``i``'s are
+        ``hashes[offsets[i]:offsets[i + 1]]``.
+    """
+    prepared = [text if text.isascii() else _NON_WORD.sub(" ", text) for text in texts]
+    buffer = np.frombuffer(" ".join(prepared).encode("utf-8") + b" ", dtype=np.uint8)
+    lengths = np.fromiter(
+        (len(text) if text.isascii() else len(text.encode("utf-8")) for text in prepared),
+        dtype=np.int64,
+        count=len(prepared),
+    )
+    text_starts = np.cumsum(lengths + 1) - (lengths + 1)
+
+    is_word = _WORD_BYTE[buffer]
+    edges = np.diff(is_word.view(np.int8), prepend=np.int8(0))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)  # the buffer ends in a space, so every word ends
+
+    powers = _byte_powers(buffer.size)
+    prefix = np.zeros(buffer.size + 1, dtype=np.uint64)
+    np.cumsum(buffer * powers, out=prefix[1:])
+    polynomial = (prefix[ends] - prefix[starts]) * _inverse_mod_2_64(powers[starts])
+    lengths_of_words = (ends - starts).astype(np.uint64)
+    hashes = _fmix64(polynomial + lengths_of_words * _LENGTH_MULTIPLIER)
+
+    offsets = np.searchsorted(starts, np.append(text_starts, buffer.size))
+    return hashes, offsets
+
+
+def char_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The characters of each text's words joined by single spaces, as 64-bit hashes.
+
+    Punctuation is dropped and words are joined by one space, as in :func:`shingle_strings`.
+    """
+    joined = [_NON_WORD.sub(" ", text).strip(" ") for text in texts]
+    points = np.frombuffer("".join(joined).encode("utf-32-le"), dtype=np.uint32)
+    offsets = np.zeros(len(joined) + 1, dtype=np.int64)
+    np.cumsum([len(text) for text in joined], out=offsets[1:])
+    return _fmix64(points.astype(np.uint64) + _LENGTH_MULTIPLIER), offsets
+
+
+def ngram_hashes(
+    units: np.ndarray, offsets: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Combine consecutive unit hashes into n-gram hashes, sorted and unique per article.
+
+    The n-gram at ``i`` hashes ``sum(units[i + j] * M_j)`` modulo 2**64 with a different odd
+    multiplier per position (so order counts), mixed and cut to its high 32 bits. An article of
+    fewer than ``size`` units gets one shingle of all of them, salted apart from full n-grams.
+
+    Returns:
+        ``(hashes, offsets)``: ``uint32`` hashes, flat, and each article's offsets into them.
+    """
+    n_articles = len(offsets) - 1
+    counts = np.diff(offsets)
+    multipliers = _position_multipliers(size)
+    window = min(size, int(counts.max()) if n_articles else 0)
+    padded = np.concatenate([units, np.zeros(window, dtype=np.uint64)])
+    combined = np.zeros(units.size, dtype=np.uint64)
+    for j in range(window):
+        combined += padded[j : j + units.size] * multipliers[j]
+
+    # Each position's distance to the end of its article decides whether an n-gram starts there.
+    article = np.repeat(np.arange(n_articles, dtype=np.int64), counts)
+    remaining = offsets[1:][article] - np.arange(units.size)
+    first = np.zeros(units.size, dtype=bool)
+    first[offsets[:-1][counts > 0]] = True
+    full = remaining >= size
+    short = first & (counts[article] < size)
+    # A short article's sum covers all its units (padding beyond its end may hold the next
+    # article's units, so those terms are removed again).
+    short_positions = np.flatnonzero(short)
+    for j in range(1, window):
+        beyond = short_positions[counts[article[short_positions]] <= j]
+        combined[beyond] -= padded[beyond + j] * multipliers[j]
+    combined[short] ^= _SHORT_TEXT_SALT
+
+    keep = full | short
+    hashes = (_fmix64(combined[keep]) >> _U64(32)).astype(np.uint64)
+    # Sort and drop repeats rather than np.unique, whose hash-based path in numpy 2.x was 80
+    # times slower here.
+    keys = np.sort((article[keep].astype(np.uint64) << _U64(32)) | hashes)
+    keys = keys[np.append(True, keys[1:] != keys[:-1])] if keys.size else keys
+    key_articles = (keys >> _U64(32)).astype(np.int64)
+    new_offsets = np.searchsorted(key_articles, np.arange(n_articles + 1))
+    return (keys & _U64(0xFFFFFFFF)).astype(np.uint32), new_offsets
+
+
+def _position_multipliers(size: int) -> np.ndarray:
+    """One odd multiplier per n-gram position; beyond the fixed list, derived by mixing."""
+    fixed = np.array(_POSITION_MULTIPLIERS, dtype=np.uint64)
+    if size <= fixed.size:
+        return fixed[:size]
+    extra = _fmix64(np.arange(fixed.size, size, dtype=np.uint64) + _SHORT_TEXT_SALT) | _U64(1)
+    return np.concatenate([fixed, extra])
 
 
 def shingle_strings(normalized: str, config: ShingleConfig) -> list[str]:
@@ -43,13 +282,3 @@ def shingle_strings(normalized: str, config: ShingleConfig) -> list[str]:
     if len(units) <= size:
         return [joiner.join(units)]
     return [joiner.join(units[i : i + size]) for i in range(len(units) - size + 1)]
-
-
-def hash_shingles(shingles: list[str]) -> np.ndarray:
-    """CRC-32 of each shingle's UTF-8 bytes, sorted and unique."""
-    hashes = np.fromiter(
-        (zlib.crc32(shingle.encode("utf-8")) for shingle in shingles),
-        dtype=np.uint32,
-        count=len(shingles),
-    )
-    return np.unique(hashes)

@@ -23,7 +23,7 @@ from sklearn.neighbors import NearestNeighbors
 from .boilerplate import split_blocks
 from .config import ShingleConfig, VerifyConfig
 from .normalize import normalize_text
-from .shingle import make_shingles, shingle_strings
+from .shingle import make_shingle_batch, make_shingles, shingle_strings
 from .types import DUPLICATE_RELATIONS, Match, Relation
 
 
@@ -339,6 +339,12 @@ class _LazyFeatures:
         self._ordered: dict[int, np.ndarray] = {}
         self._word_config = ShingleConfig()
 
+    def prepare_chars(self, positions: Iterable[int]) -> None:
+        """Character shingles of many articles in one batch, far cheaper than one at a time."""
+        missing = sorted(set(positions) - self._chars.keys())
+        batch = make_shingle_batch([self._texts[p] for p in missing], self._char_config)
+        self._chars.update(zip(missing, batch.to_list(), strict=True))
+
     def chars(self, position: int) -> np.ndarray:
         if position not in self._chars:
             self._chars[position] = make_shingles(self._texts[position], self._char_config)
@@ -376,6 +382,14 @@ def _may_hold_passage(evidence: PairEvidence, config: VerifyConfig) -> bool:
     )
 
 
+def _needs_chars(word_scores: tuple[float, float, float]) -> bool:
+    jaccard, containment_ab, containment_ba = word_scores
+    return (
+        jaccard >= _MIN_WORD_JACCARD_FOR_CHARS
+        or max(containment_ab, containment_ba) >= _MIN_WORD_CONTAINMENT_FOR_CHARS
+    )
+
+
 def verify_pairs(
     pairs: Iterable[tuple[int, int]],
     *,
@@ -403,14 +417,18 @@ def verify_pairs(
     ordered = sorted(pairs)
     cosines = reranker.cosines(ordered)
     features = _LazyFeatures(texts, bodies, config.char_shingle_size)
+    word_scores = [overlap_scores(shingles[a], shingles[b]) for a, b in ordered]
+    features.prepare_chars(
+        position
+        for pair, scores in zip(ordered, word_scores, strict=True)
+        if _needs_chars(scores)
+        for position in pair
+    )
     matches = []
-    for (a, b), cosine in zip(ordered, cosines.tolist(), strict=True):
-        jaccard, containment_ab, containment_ba = overlap_scores(shingles[a], shingles[b])
+    for (a, b), cosine, scores in zip(ordered, cosines.tolist(), word_scores, strict=True):
+        jaccard, containment_ab, containment_ba = scores
         char_scores = (0.0, 0.0, 0.0)
-        if (
-            jaccard >= _MIN_WORD_JACCARD_FOR_CHARS
-            or max(containment_ab, containment_ba) >= _MIN_WORD_CONTAINMENT_FOR_CHARS
-        ):
+        if _needs_chars(scores):
             char_scores = overlap_scores(features.chars(a), features.chars(b))
         titled = bool(titles[a]) and bool(titles[b])
         similarity = title_similarity(titles[a], titles[b]) if titled else None
