@@ -217,12 +217,39 @@ def ngram_hashes(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Combine consecutive unit hashes into n-gram hashes, sorted and unique per article.
 
+    Returns:
+        ``(hashes, offsets)``: ``uint32`` hashes, flat, and each article's offsets into them.
+    """
+    n_articles = len(offsets) - 1
+    hashes, article = _ngram_sequence(units, offsets, size)
+    # Sort and drop repeats rather than np.unique, whose hash-based path in numpy 2.x was 80
+    # times slower here.
+    keys = np.sort((article.astype(np.uint64) << _U64(32)) | hashes)
+    keys = keys[np.append(True, keys[1:] != keys[:-1])] if keys.size else keys
+    key_articles = (keys >> _U64(32)).astype(np.int64)
+    new_offsets = np.searchsorted(key_articles, np.arange(n_articles + 1))
+    return (keys & _U64(0xFFFFFFFF)).astype(np.uint32), new_offsets
+
+
+def ordered_shingles(normalized: str, config: ShingleConfig) -> np.ndarray:
+    """The ``uint32`` shingle hashes of one text in text order, repeats kept: the same values
+    as :func:`make_shingles`, for finding where in a text the shared shingles lie."""
+    if config.kind == "word":
+        units, offsets = word_hashes([normalized])
+    else:
+        units, offsets = char_hashes([normalized])
+    hashes, _ = _ngram_sequence(units, offsets, config.shingle_size)
+    return hashes.astype(np.uint32)
+
+
+def _ngram_sequence(
+    units: np.ndarray, offsets: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every n-gram hash in text order (as ``uint64`` below 2**32), with its article.
+
     The n-gram at ``i`` hashes ``sum(units[i + j] * M_j)`` modulo 2**64 with a different odd
     multiplier per position (so order counts), mixed and cut to its high 32 bits. An article of
     fewer than ``size`` units gets one shingle of all of them, salted apart from full n-grams.
-
-    Returns:
-        ``(hashes, offsets)``: ``uint32`` hashes, flat, and each article's offsets into them.
     """
     n_articles = len(offsets) - 1
     counts = np.diff(offsets)
@@ -249,14 +276,7 @@ def ngram_hashes(
     combined[short] ^= _SHORT_TEXT_SALT
 
     keep = full | short
-    hashes = (_fmix64(combined[keep]) >> _U64(32)).astype(np.uint64)
-    # Sort and drop repeats rather than np.unique, whose hash-based path in numpy 2.x was 80
-    # times slower here.
-    keys = np.sort((article[keep].astype(np.uint64) << _U64(32)) | hashes)
-    keys = keys[np.append(True, keys[1:] != keys[:-1])] if keys.size else keys
-    key_articles = (keys >> _U64(32)).astype(np.int64)
-    new_offsets = np.searchsorted(key_articles, np.arange(n_articles + 1))
-    return (keys & _U64(0xFFFFFFFF)).astype(np.uint32), new_offsets
+    return (_fmix64(combined[keep]) >> _U64(32)).astype(np.uint64), article[keep]
 
 
 def _position_multipliers(size: int) -> np.ndarray:

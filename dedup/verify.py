@@ -8,7 +8,6 @@ dropped.
 from __future__ import annotations
 
 import re
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -23,7 +22,7 @@ from sklearn.neighbors import NearestNeighbors
 from .boilerplate import split_blocks
 from .config import ShingleConfig, VerifyConfig
 from .normalize import normalize_text
-from .shingle import make_shingle_batch, make_shingles, shingle_strings
+from .shingle import make_shingle_batch, make_shingles, ordered_shingles
 from .types import DUPLICATE_RELATIONS, Match, Relation
 
 
@@ -353,10 +352,7 @@ class _LazyFeatures:
     def ordered(self, position: int) -> np.ndarray:
         """Word-shingle hashes in text order, repeats kept (for where shared shingles lie)."""
         if position not in self._ordered:
-            strings = shingle_strings(self._texts[position], self._word_config)
-            self._ordered[position] = np.fromiter(
-                (zlib.crc32(s.encode("utf-8")) for s in strings), dtype=np.uint32
-            )
+            self._ordered[position] = ordered_shingles(self._texts[position], self._word_config)
         return self._ordered[position]
 
     def figures(self, position: int) -> FigureContexts:

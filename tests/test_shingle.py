@@ -4,7 +4,7 @@ import pytest
 from dedup import shingle
 from dedup.config import ShingleConfig
 from dedup.errors import ConfigError
-from dedup.shingle import make_shingle_batch, make_shingles, shingle_strings
+from dedup.shingle import make_shingle_batch, make_shingles, ordered_shingles, shingle_strings
 
 
 def test_shingle_word_ngrams():
@@ -92,3 +92,14 @@ def test_shingle_config_is_checked():
         ShingleConfig(kind="line")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="shingle_size must be a positive whole number; got 0"):
         ShingleConfig(shingle_size=0)
+
+
+def test_shingle_ordered_keeps_text_order_and_repeats():
+    config = ShingleConfig(kind="word", shingle_size=2)
+    ordered = ordered_shingles("a b a b c", config)  # a-b, b-a, a-b, b-c
+    assert ordered.size == 4
+    assert ordered[0] == ordered[2] and len(set(ordered.tolist())) == 3
+    assert np.array_equal(np.unique(ordered), make_shingles("a b a b c", config))
+    assert ordered_shingles("", config).size == 0
+    short = ShingleConfig(kind="word", shingle_size=5)
+    assert np.array_equal(ordered_shingles("a b", short), make_shingles("a b", short))
