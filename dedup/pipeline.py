@@ -133,7 +133,14 @@ def find_duplicates(
             graph = reranker.graph(lowest)
             candidates |= pairs_at_least(graph, verify.related_threshold)
             words = [len(tokenize(text)) for text in texts]
-            stories = story_graph(graph, texts=texts, titles=titles, words=words, config=verify)
+            stories = story_graph(
+                graph,
+                texts=texts,
+                titles=titles,
+                words=words,
+                text_terms=reranker.distinctive_terms(verify.distinctive_share),
+                config=verify,
+            )
             del graph
             progress.advance(n)
         progress.start("verifying", len(candidates))

@@ -74,8 +74,8 @@ class TfidfReranker:
         return np.minimum(result, 1.0)
 
     def graph(self, min_cosine: float) -> sparse.csr_matrix:
-        """Every pair with cosine at least ``min_cosine``, as a symmetric sparse matrix of
-        cosines with an empty diagonal.
+        """Every pair ``(i, j)``, ``i < j``, with cosine at least ``min_cosine``: an upper
+        triangular sparse matrix of cosines (each pair once, half the memory and work).
 
         One pass serves both the related pairs (cosine >= ``related_threshold``) and the story
         graph (down to 0.1). The upper triangle is computed in blocks of rows, each block's
@@ -93,12 +93,27 @@ class TfidfReranker:
             rows.append(block.row[keep] + start)
             cols.append(block.col[keep] + start)
             values.append(np.minimum(block.data[keep], 1.0))
-        upper = sparse.csr_matrix(
+        return sparse.csr_matrix(
             (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
             shape=(n, n),
             dtype=np.float32,
         )
-        return (upper + upper.T).tocsr()
+
+    def distinctive_terms(self, max_share: float) -> sparse.csr_matrix:
+        """:func:`distinctive_terms` of the fitted texts, from the fitted vectors: the texts
+        are not tokenized again."""
+        self._check_fitted()
+        present = self.matrix_.tocsc()
+        df = np.diff(present.indptr)
+        words = np.array(
+            [not term[0].isdigit() for term in self.vectorizer_.get_feature_names_out()]
+            if hasattr(self.vectorizer_, "vocabulary_")
+            else [False] * present.shape[1]
+        )
+        limit = max(2.0, max_share * present.shape[0])
+        chosen = present[:, np.flatnonzero(words & (df >= 2) & (df <= limit))]
+        chosen.data[:] = 1.0
+        return chosen.tocsr()
 
     def neighbors(self, min_cosine: float) -> set[tuple[int, int]]:
         """All pairs ``(i, j)``, ``i < j``, whose cosine is at least ``min_cosine``."""
@@ -106,9 +121,9 @@ class TfidfReranker:
 
 
 def pairs_at_least(graph: sparse.csr_matrix, min_cosine: float) -> set[tuple[int, int]]:
-    """The pairs ``(i, j)``, ``i < j``, of a cosine graph whose cosine is at least
-    ``min_cosine``."""
-    upper = sparse.triu(graph, 1).tocoo()
+    """The pairs ``(i, j)``, ``i < j``, of an upper triangular cosine graph whose cosine is at
+    least ``min_cosine``."""
+    upper = graph.tocoo()
     keep = upper.data >= min_cosine
     return set(zip(upper.row[keep].tolist(), upper.col[keep].tolist(), strict=True))
 
@@ -154,6 +169,7 @@ def story_graph(
     texts: Sequence[str],
     titles: Sequence[str],
     words: Sequence[int],
+    text_terms: sparse.csr_matrix,
     config: VerifyConfig,
 ) -> sparse.csr_matrix:
     """The pairs of a cosine graph that are evidence of one story.
@@ -169,9 +185,13 @@ def story_graph(
 
     Args:
         graph: pair cosines, down to the lower edge threshold (:meth:`TfidfReranker.graph`).
+
+    Returns:
+        the kept pairs both ways (symmetric), for :func:`dedup.cluster.cluster_related`.
         texts: normalized bodies.
         titles: normalized titles ("" when unknown).
         words: words of each body.
+        text_terms: distinctive words of each body (:meth:`TfidfReranker.distinctive_terms`).
         config: thresholds.
     """
     coo = graph.tocoo()
@@ -191,12 +211,11 @@ def story_graph(
     title_terms = distinctive_terms(own_titles, config.distinctive_share)
     keep[by_title] = share_terms(title_terms, first[by_title], second[by_title])
     by_text = np.flatnonzero(~own_title & ~short)
-    keep[by_text] = share_terms(
-        distinctive_terms(texts, config.distinctive_share), first[by_text], second[by_text]
-    )
-    return sparse.csr_matrix(
+    keep[by_text] = share_terms(text_terms, first[by_text], second[by_text])
+    upper = sparse.csr_matrix(
         (cosine[keep], (first[keep], second[keep])), shape=graph.shape, dtype=np.float32
     )
+    return (upper + upper.T).tocsr()
 
 
 def title_similarity(first: str, second: str) -> float:
