@@ -247,4 +247,3 @@ def cluster_related(
                 listed.append(ClusterMember(member.index, "related", round(score, 4)))
         clusters.append(Cluster(f"rel-{number:06d}", "related", head, listed))
     return clusters
-
