@@ -155,8 +155,12 @@ def find_command(
         float, typer.Option(help="Share of the shorter article inside the longer, for contained.")
     ] = VerifyConfig.containment_threshold,
     related_threshold: Annotated[
-        float, typer.Option(help="TF-IDF cosine for a related story.")
+        float, typer.Option(help="TF-IDF cosine of two bodies for a related pair in pairs.jsonl.")
     ] = VerifyConfig.related_threshold,
+    story_threshold: Annotated[
+        float,
+        typer.Option(help="Centroid TF-IDF cosine at which related-story groups stop merging."),
+    ] = VerifyConfig.story_threshold,
     related: Annotated[bool, typer.Option(help="Look for related stories.")] = True,
     templates: Annotated[
         bool, typer.Option(help="Remove site templates (lines recurring across articles).")
@@ -180,6 +184,7 @@ def find_command(
             near_threshold=near_threshold,
             containment_threshold=containment_threshold,
             related_threshold=related_threshold,
+            story_threshold=story_threshold,
             related=related,
         ),
         keep=keep.value,

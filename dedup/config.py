@@ -107,8 +107,20 @@ class VerifyConfig:
             two are about equally long and the pair is ``near``.
         min_contained_shingles: the shorter article needs at least this many shingles before
             containment counts (a three-line brief is "contained" in too many articles).
-        related_threshold: TF-IDF cosine of the bodies for ``related``.
-        related: look for related stories at all (costs a nearest-neighbour search).
+        related_threshold: TF-IDF cosine of the bodies for a ``related`` pair (``pairs.jsonl``).
+        related: look for related stories at all (costs a search over all pairs).
+        story_threshold: related-story clusters grow by centroid linkage: two groups merge
+            while the cosine of their summed TF-IDF vectors is at least this.
+        story_edge_threshold: only pairs with at least this cosine count towards a centroid
+            cosine (lower ones are the background vocabulary of a shared topic) ...
+        short_story_edge_threshold: ... or at least this when the shorter body has fewer than
+            ``short_story_words`` words: two headlines of one story often share one word.
+        short_story_words: bodies of fewer words are short texts (headlines).
+        distinctive_share: a pair counts towards a story only when both texts (or both
+            titles) hold a word found in at most this share of the run's articles: a wire
+            template ("Shr 12 cts vs 10 cts") is shared by hundreds of reports on different
+            companies, a story's names by few. Headlines without a title of their own are
+            exempt.
         max_fact_conflicts: share of the numbers two texts both place in the same context
             that may differ before they count as different reports (templated wire reports
             differ only in their figures).
@@ -137,6 +149,11 @@ class VerifyConfig:
     min_contained_shingles: int = 20
     related_threshold: float = 0.5
     related: bool = True
+    story_threshold: float = 0.15
+    story_edge_threshold: float = 0.2
+    short_story_edge_threshold: float = 0.1
+    short_story_words: int = 20
+    distinctive_share: float = 0.003
     max_fact_conflicts: float = 0.1
     short_title_similarity: float = 0.7
     short_near_threshold: float = 0.6
@@ -155,6 +172,11 @@ class VerifyConfig:
         _check_unit_interval("char_containment_threshold", self.char_containment_threshold)
         _check_positive("char_shingle_size", self.char_shingle_size)
         _check_unit_interval("related_threshold", self.related_threshold)
+        _check_unit_interval("story_threshold", self.story_threshold)
+        _check_unit_interval("story_edge_threshold", self.story_edge_threshold)
+        _check_unit_interval("short_story_edge_threshold", self.short_story_edge_threshold)
+        _check_positive("short_story_words", self.short_story_words)
+        _check_unit_interval("distinctive_share", self.distinctive_share)
         _check_positive("min_contained_shingles", self.min_contained_shingles)
         _check_unit_interval("passage_density", self.passage_density)
         _check_unit_interval("passage_share", self.passage_share)

@@ -17,11 +17,11 @@ from .boilerplate import CleanedArticle, remove_boilerplate
 from .cluster import cluster_duplicates, cluster_related, preference_order
 from .config import DedupConfig
 from .index import LSHParams, find_candidates
-from .normalize import normalize_text
+from .normalize import normalize_text, tokenize
 from .shingle import make_shingle_batch
 from .signature import compute_signature_batch
 from .types import Article, Cluster, Match
-from .verify import TfidfReranker, verify_pairs
+from .verify import TfidfReranker, pairs_at_least, story_graph, verify_pairs
 
 
 class Progress(Protocol):
@@ -123,9 +123,28 @@ def find_duplicates(
         progress.advance(n)
     with _timed(timings, "verify"):
         reranker = TfidfReranker().fit(texts)
+        stories = None
         if config.verify.related:
             progress.start("related-story search", n)
-            candidates |= reranker.neighbors(config.verify.related_threshold)
+            verify = config.verify
+            # One pass over all pairs gives both the related pairs to verify and the story graph.
+            lowest = min(
+                verify.related_threshold,
+                verify.story_edge_threshold,
+                verify.short_story_edge_threshold,
+            )
+            graph = reranker.graph(lowest)
+            candidates |= pairs_at_least(graph, verify.related_threshold)
+            words = [len(tokenize(text)) for text in texts]
+            stories = story_graph(
+                graph,
+                texts=texts,
+                titles=titles,
+                words=words,
+                text_terms=reranker.distinctive_terms(verify.distinctive_share),
+                config=verify,
+            )
+            del graph
             progress.advance(n)
         progress.start("verifying", len(candidates))
         matches = verify_pairs(
@@ -141,7 +160,11 @@ def find_duplicates(
     with _timed(timings, "clusters"):
         rank = preference_order(articles, config.keep)
         duplicates = cluster_duplicates(matches, rank)
-        related = cluster_related(matches, duplicates, rank) if config.verify.related else []
+        related = (
+            cluster_related(stories, duplicates, rank, config.verify.story_threshold)
+            if stories is not None
+            else []
+        )
     return DedupResult(
         articles=articles,
         cleaned=cleaned,

@@ -16,8 +16,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from scipy import sparse
 from sklearn.exceptions import NotFittedError
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.neighbors import NearestNeighbors
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from .boilerplate import split_blocks
 from .config import ShingleConfig, VerifyConfig
@@ -75,13 +74,149 @@ class TfidfReranker:
             result[start : start + len(part)] = np.asarray(products.sum(axis=1)).ravel()
         return np.minimum(result, 1.0)
 
+    def graph(self, min_cosine: float) -> sparse.csr_matrix:
+        """Every pair ``(i, j)``, ``i < j``, with cosine at least ``min_cosine``: an upper
+        triangular sparse matrix of cosines (each pair once, half the memory and work).
+
+        One pass serves both the related pairs (cosine >= ``related_threshold``) and the story
+        graph (down to 0.1). The upper triangle is computed in blocks of rows, each block's
+        products bounded to about 16 million: full texts share some word with almost every
+        other, so one product over all rows would not fit in memory.
+        """
+        self._check_fitted()
+        matrix = self.matrix_
+        n = matrix.shape[0]
+        chunk = max(1, min(4096, 2**24 // max(n, 1)))
+        rows, cols, values = [], [], []
+        for start in range(0, n, chunk):
+            block = (matrix[start : start + chunk] @ matrix[start:].T).tocoo()
+            keep = (block.data >= min_cosine) & (block.col > block.row)
+            rows.append(block.row[keep] + start)
+            cols.append(block.col[keep] + start)
+            values.append(np.minimum(block.data[keep], 1.0))
+        return sparse.csr_matrix(
+            (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(n, n),
+            dtype=np.float32,
+        )
+
+    def distinctive_terms(self, max_share: float) -> sparse.csr_matrix:
+        """:func:`distinctive_terms` of the fitted texts, from the fitted vectors: the texts
+        are not tokenized again."""
+        self._check_fitted()
+        present = self.matrix_.tocsc()
+        df = np.diff(present.indptr)
+        words = np.array(
+            [not term[0].isdigit() for term in self.vectorizer_.get_feature_names_out()]
+            if hasattr(self.vectorizer_, "vocabulary_")
+            else [False] * present.shape[1]
+        )
+        limit = max(2.0, max_share * present.shape[0])
+        chosen = present[:, np.flatnonzero(words & (df >= 2) & (df <= limit))]
+        chosen.data[:] = 1.0
+        return chosen.tocsr()
+
     def neighbors(self, min_cosine: float) -> set[tuple[int, int]]:
         """All pairs ``(i, j)``, ``i < j``, whose cosine is at least ``min_cosine``."""
-        self._check_fitted()
-        search = NearestNeighbors(radius=1.0 - min_cosine, metric="cosine", algorithm="brute")
-        search.fit(self.matrix_)
-        _, neighbors = search.radius_neighbors(self.matrix_, return_distance=True)
-        return {(i, int(j)) for i, row in enumerate(neighbors) for j in row if int(j) > i}
+        return pairs_at_least(self.graph(min_cosine), min_cosine)
+
+
+def pairs_at_least(graph: sparse.csr_matrix, min_cosine: float) -> set[tuple[int, int]]:
+    """The pairs ``(i, j)``, ``i < j``, of an upper triangular cosine graph whose cosine is at
+    least ``min_cosine``."""
+    upper = graph.tocoo()
+    keep = upper.data >= min_cosine
+    return set(zip(upper.row[keep].tolist(), upper.col[keep].tolist(), strict=True))
+
+
+# Words only: figures recur by chance ("1987", "10") and say nothing about who a text is about.
+_WORD_TOKENS = r"(?u)\b[^\W\d_]\w*\b"
+
+
+def distinctive_terms(texts: Sequence[str], max_share: float) -> sparse.csr_matrix:
+    """Which rare words each text holds (binary, one column per word).
+
+    A word is distinctive when at least two and at most ``max(2, max_share * len(texts))``
+    texts hold it: the names of people, companies and places that tell one story from another,
+    not the vocabulary a wire template repeats across hundreds of reports ("shr", "qtly div").
+    """
+    if not any(texts):
+        return sparse.csr_matrix((len(texts), 0), dtype=np.float32)
+    counts = CountVectorizer(token_pattern=_WORD_TOKENS, binary=True, dtype=np.float32)
+    try:
+        present = counts.fit_transform(texts).tocsc()
+    except ValueError:  # no word at all
+        return sparse.csr_matrix((len(texts), 0), dtype=np.float32)
+    df = np.asarray(present.sum(axis=0)).ravel()
+    limit = max(2.0, max_share * len(texts))
+    return present[:, np.flatnonzero((df >= 2) & (df <= limit))].tocsr()
+
+
+def share_terms(
+    terms: sparse.csr_matrix, first: np.ndarray, second: np.ndarray, *, chunk: int = 200_000
+) -> np.ndarray:
+    """Whether each pair ``(first[k], second[k])`` holds a common column of ``terms``."""
+    shared = np.zeros(len(first), dtype=bool)
+    for start in range(0, len(first), chunk):
+        a, b = first[start : start + chunk], second[start : start + chunk]
+        common = terms[a].multiply(terms[b]).sum(axis=1)
+        shared[start : start + len(a)] = np.asarray(common).ravel() > 0
+    return shared
+
+
+def story_graph(
+    graph: sparse.csr_matrix,
+    *,
+    texts: Sequence[str],
+    titles: Sequence[str],
+    words: Sequence[int],
+    text_terms: sparse.csr_matrix,
+    config: VerifyConfig,
+) -> sparse.csr_matrix:
+    """The pairs of a cosine graph that are evidence of one story.
+
+    A pair counts when its cosine is at least ``story_edge_threshold``, or
+    ``short_story_edge_threshold`` when the shorter text has fewer than ``short_story_words``
+    words (two headlines of one story often share a single word, while two full articles reach
+    that cosine on a shared topic alone), and when the two share a distinctive word
+    (:func:`distinctive_terms`): in their titles when both have a title of their own (a
+    company's earnings brief names the company only there), else in their texts. Headlines
+    (short texts with no title of their own) need no distinctive word: their one shared word is
+    all the evidence a headline has.
+
+    Args:
+        graph: pair cosines, down to the lower edge threshold (:meth:`TfidfReranker.graph`).
+
+    Returns:
+        the kept pairs both ways (symmetric), for :func:`dedup.cluster.cluster_related`.
+        texts: normalized bodies.
+        titles: normalized titles ("" when unknown).
+        words: words of each body.
+        text_terms: distinctive words of each body (:meth:`TfidfReranker.distinctive_terms`).
+        config: thresholds.
+    """
+    coo = graph.tocoo()
+    first, second, cosine = coo.row, coo.col, coo.data
+    lengths = np.asarray(words)
+    short = np.minimum(lengths[first], lengths[second]) < config.short_story_words
+    strong = cosine >= np.where(
+        short, config.short_story_edge_threshold, config.story_edge_threshold
+    )
+    first, second, cosine, short = first[strong], second[strong], cosine[strong], short[strong]
+
+    titled = np.array([bool(t) and t != x for t, x in zip(titles, texts, strict=True)])
+    own_title = titled[first] & titled[second]
+    keep = short & ~own_title  # headlines
+    by_title = np.flatnonzero(own_title)
+    own_titles = [title if has else "" for title, has in zip(titles, titled, strict=True)]
+    title_terms = distinctive_terms(own_titles, config.distinctive_share)
+    keep[by_title] = share_terms(title_terms, first[by_title], second[by_title])
+    by_text = np.flatnonzero(~own_title & ~short)
+    keep[by_text] = share_terms(text_terms, first[by_text], second[by_text])
+    upper = sparse.csr_matrix(
+        (cosine[keep], (first[keep], second[keep])), shape=graph.shape, dtype=np.float32
+    )
+    return (upper + upper.T).tocsr()
 
 
 def title_similarity(first: str, second: str) -> float:

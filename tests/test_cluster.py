@@ -1,6 +1,7 @@
 from datetime import datetime
 
 from conftest import make_article
+from scipy import sparse
 
 from dedup.cluster import cluster_duplicates, cluster_related, preference_order
 from dedup.types import Match
@@ -52,14 +53,46 @@ def test_cluster_every_duplicate_in_exactly_one_cluster():
                                    (2, "near", 0.8), (3, "near", 0.7)])]  # fmt: skip
 
 
+def cosine_graph(n: int, pairs: dict[tuple[int, int], float]) -> sparse.csr_matrix:
+    graph = sparse.lil_matrix((n, n))
+    for (a, b), cosine in pairs.items():
+        graph[a, b] = graph[b, a] = cosine
+    return graph.tocsr()
+
+
 def test_cluster_related_over_duplicate_clusters():
-    matches = [match(0, 1, "exact", 1.0), match(1, 2, "related", 0.2, cosine=0.6),
-               match(3, 4, "related", 0.1, cosine=0.55)]  # fmt: skip
+    """0 and 1 are copies: one unit, kept whole; 2 is related to the copy 1."""
+    matches = [match(0, 1, "exact", 1.0)]
     rank = [0, 1, 2, 3, 4]
     duplicates = cluster_duplicates(matches, rank)
-    related = cluster_related(matches, duplicates, rank)
+    graph = cosine_graph(5, {(1, 2): 0.6, (3, 4): 0.55})
+    related = cluster_related(graph, duplicates, rank, threshold=0.15)
     assert [c.id for c in related] == ["rel-000001", "rel-000002"]
+    # 2's centroid cosine to the unit {0, 1}: 0.6 / sqrt(1 * 2).
     assert shape(related) == [
-        (0, [(0, "representative", 1.0), (1, "exact", 1.0), (2, "related", 0.6)]),
+        (0, [(0, "representative", 1.0), (1, "exact", 1.0), (2, "related", 0.4243)]),
         (3, [(3, "representative", 1.0), (4, "related", 0.55)]),
     ]
+
+
+def test_cluster_related_representative_is_the_most_preferred():
+    graph = cosine_graph(3, {(0, 1): 0.5, (1, 2): 0.5, (0, 2): 0.5})
+    related = cluster_related(graph, [], rank=[2, 0, 1], threshold=0.15)
+    assert [(c.kind, c.representative) for c in related] == [("related", 1)]
+    assert sorted(m.index for m in related[0].members) == [0, 1, 2]
+
+
+def test_cluster_related_joins_the_story_as_a_whole_not_one_member():
+    """A chain 0~1~2~...~7 at cosine 0.5: a star or single link would glue it all; centroid
+    linkage stops once a group's centroid is too far from the next link."""
+    graph = cosine_graph(8, {(i, i + 1): 0.5 for i in range(7)})
+    related = cluster_related(graph, [], rank=list(range(8)), threshold=0.3)
+    assert [sorted(m.index for m in c.members) for c in related] == [
+        [0, 1], [2, 3], [4, 5], [6, 7]
+    ]  # fmt: skip
+
+
+def test_cluster_related_below_threshold_stays_apart():
+    graph = cosine_graph(4, {(0, 1): 0.1, (2, 3): 0.2})
+    related = cluster_related(graph, [], rank=[0, 1, 2, 3], threshold=0.15)
+    assert shape(related) == [(2, [(2, "representative", 1.0), (3, "related", 0.2)])]

@@ -4,7 +4,7 @@ import pytest
 from conftest import SEEDS, make_article, wrap_in_template
 
 from dedup import DedupConfig, find_duplicates, read_articles
-from dedup.config import BoilerplateConfig, LSHConfig
+from dedup.config import BoilerplateConfig, LSHConfig, VerifyConfig
 
 
 def copy_edit(text: str) -> str:
@@ -107,3 +107,54 @@ def test_pipeline_reports_progress(feed):
         "related-story search", "verifying",
     ]  # fmt: skip
     assert recorder.steps == sum(total for _, total in recorder.stages)
+
+
+# Two stories told in three headlines each, and four earnings briefs of four companies on one
+# wire template: the briefs' bodies share most of their words, their titles only the template.
+HEADLINES = [
+    "Volcano erupts near Reykjavik, flights grounded",
+    "Iceland volcano eruption forces Reykjavik airport closure",
+    "Reykjavik residents watch lava flow from erupting volcano",
+    "Central bank raises interest rates to curb inflation",
+    "Inflation worries push central bank to raise rates again",
+    "Markets slip after central bank rate rise",
+]
+COMPANIES = ["ACME CORP <ACM>", "GLOBEX INC <GBX>", "INITECH LTD <INT>", "UMBRELLA CO <UMB>"]
+
+
+def earnings_brief(number: int) -> str:
+    a, b = 10 + number, 20 + 3 * number
+    return (
+        f"Shr {a} cts vs {b} cts\nNet {a}.5 mln vs {b}.2 mln\nRevs {a}0.1 mln vs {b}9.3 mln\n"
+        f"Nine mths\nShr {a + 1} dlrs vs {b + 2} dlrs\nNet {a}1.5 mln vs {b}2.6 mln\n"
+        f"Revs {a}08.4 mln vs {b}77.1 mln\nNote: Net includes gain of {a} cts a share."
+    )
+
+
+@pytest.fixture
+def stories_and_briefs():
+    articles = [make_article(f"h{i}", text) for i, text in enumerate(HEADLINES)]
+    articles += [
+        make_article(f"b{i}", earnings_brief(i), title=f"{company} 3RD QTR NET")
+        for i, company in enumerate(COMPANIES)
+    ]
+    return articles
+
+
+def test_pipeline_related_stories_without_templated_briefs(stories_and_briefs):
+    result = find_duplicates(stories_and_briefs)
+    assert result.duplicate_clusters == []
+    # No dates: each story is represented by its longest headline (--keep earliest).
+    assert [
+        (c.kind, c.representative, sorted(m.index for m in c.members))
+        for c in result.related_clusters
+    ] == [("related", 1, [0, 1, 2]), ("related", 4, [3, 4, 5])]
+
+
+def test_pipeline_briefs_glue_without_the_distinctive_word_check(stories_and_briefs):
+    """The guard is what keeps the briefs apart: requiring only some shared word glues them."""
+    config = DedupConfig(verify=VerifyConfig(distinctive_share=1.0))
+    result = find_duplicates(stories_and_briefs, config)
+    assert [sorted(m.index for m in c.members) for c in result.related_clusters] == [
+        [6, 7, 8, 9], [0, 1, 2], [3, 4, 5]
+    ]  # fmt: skip
