@@ -137,7 +137,12 @@ class VerifyConfig:
         passage_lead: ... and the shared text must begin within this many shingles of the
             start of both texts: a truncated copy keeps the lead, while different stories
             that share paragraphs (follow-ups, corrections, reports filed on one template)
-            mostly begin differently.
+            mostly begin differently. When the two headlines agree (at least
+            ``passage_title_similarity``, or a text has no headline of its own), the start of
+            one text suffices: a republished copy keeps its headline but may open with a
+            local paragraph or a dateline of its own, while a follow-up that quotes an
+            earlier story's lead has a headline of its own.
+        passage_title_similarity: see ``passage_lead``.
     """
 
     near_threshold: float = 0.5
@@ -158,8 +163,9 @@ class VerifyConfig:
     short_title_similarity: float = 0.7
     short_near_threshold: float = 0.6
     passage_density: float = 0.55
-    passage_share: float = 0.4
+    passage_share: float = 0.35
     passage_lead: int = 0
+    passage_title_similarity: float = 0.7
 
     def __post_init__(self) -> None:
         _check_unit_interval("max_fact_conflicts", self.max_fact_conflicts)
@@ -180,6 +186,7 @@ class VerifyConfig:
         _check_positive("min_contained_shingles", self.min_contained_shingles)
         _check_unit_interval("passage_density", self.passage_density)
         _check_unit_interval("passage_share", self.passage_share)
+        _check_unit_interval("passage_title_similarity", self.passage_title_similarity)
         if self.passage_lead < 0:
             raise ConfigError(f"passage_lead must be at least 0; got {self.passage_lead}")
 

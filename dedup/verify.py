@@ -357,6 +357,7 @@ class PairEvidence:
     passage_density: float = 0.0
     passage_share: float = 0.0
     passage_lead: int = _NO_LEAD
+    passage_first_lead: int = _NO_LEAD
 
 
 def _facts_differ(evidence: PairEvidence, config: VerifyConfig) -> bool:
@@ -382,11 +383,16 @@ def _contained(ab: float, ba: float, threshold: float, config: VerifyConfig) -> 
 
 
 def _copied_passage(evidence: PairEvidence, config: VerifyConfig) -> bool:
+    headlines_agree = (
+        evidence.title_similarity is None
+        or evidence.title_similarity >= config.passage_title_similarity
+    )
+    lead = evidence.passage_first_lead if headlines_agree else evidence.passage_lead
     return (
         evidence.smaller_size >= config.min_contained_shingles
         and evidence.passage_density >= config.passage_density
         and evidence.passage_share >= config.passage_share
-        and evidence.passage_lead <= config.passage_lead
+        and lead <= config.passage_lead
     )
 
 
@@ -452,13 +458,19 @@ def shared_stretch(ordered: np.ndarray, other: np.ndarray) -> tuple[float, float
     return span / ordered.size, float(np.count_nonzero(shared[first : last + 1])) / span, lead
 
 
-def passage_scores(first: np.ndarray, second: np.ndarray) -> tuple[float, float, int]:
-    """``(density, share, lead)`` of a copied passage between two texts' ordered shingle
-    hashes: the lower density of the two shared stretches, the larger share either one
-    covers, and the later of the two positions where the shared text begins."""
+def passage_scores(first: np.ndarray, second: np.ndarray) -> tuple[float, float, int, int]:
+    """``(density, share, later_lead, earlier_lead)`` of a copied passage between two texts'
+    ordered shingle hashes: the lower density of the two shared stretches, the larger share
+    either one covers, and the later and the earlier of the two positions where the shared
+    text begins."""
     share_a, density_a, lead_a = shared_stretch(first, second)
     share_b, density_b, lead_b = shared_stretch(second, first)
-    return min(density_a, density_b), max(share_a, share_b), max(lead_a, lead_b)
+    return (
+        min(density_a, density_b),
+        max(share_a, share_b),
+        max(lead_a, lead_b),
+        min(lead_a, lead_b),
+    )
 
 
 class _LazyFeatures:
@@ -577,9 +589,15 @@ def verify_pairs(
         )
         relation = classify(evidence, config)
         if relation not in DUPLICATE_RELATIONS and _may_hold_passage(evidence, config):
-            density, share, lead = passage_scores(features.ordered(a), features.ordered(b))
+            density, share, later, earlier = passage_scores(
+                features.ordered(a), features.ordered(b)
+            )
             evidence = replace(
-                evidence, passage_density=density, passage_share=share, passage_lead=lead
+                evidence,
+                passage_density=density,
+                passage_share=share,
+                passage_lead=later,
+                passage_first_lead=earlier,
             )
             relation = classify(evidence, config)
         if relation in DUPLICATE_RELATIONS:

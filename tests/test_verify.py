@@ -106,15 +106,43 @@ def test_verify_passage_makes_a_padded_truncated_copy_near():
     original = np.arange(100, dtype=np.uint32)
     copy = np.concatenate([original[:50], np.arange(1000, 1060, dtype=np.uint32)])
     # 50 shared shingles, the outer 5% (2) on each side left out: a stretch of 46.
-    assert passage_scores(original, copy) == (1.0, 0.46, 0)
+    assert passage_scores(original, copy) == (1.0, 0.46, 0, 0)
     sets = [np.unique(original), np.unique(copy)]
     evidence = PairEvidence(False, *overlap_scores(*sets), smaller_size=100, cosine=0.3)
     assert classify(evidence, VerifyConfig()) is None
-    density, share, lead = passage_scores(original, copy)
-    found = replace(evidence, passage_density=density, passage_share=share, passage_lead=lead)
+    density, share, later, earlier = passage_scores(original, copy)
+    found = replace(
+        evidence,
+        passage_density=density,
+        passage_share=share,
+        passage_lead=later,
+        passage_first_lead=earlier,
+    )
     assert classify(found, VerifyConfig()) == "near"
     # The same passage further into both texts: shared paragraphs of two stories.
-    assert classify(replace(found, passage_lead=5), VerifyConfig()) is None
+    assert classify(replace(found, passage_lead=5, passage_first_lead=5), VerifyConfig()) is None
+
+
+def test_verify_passage_after_a_local_lead_needs_agreeing_headlines():
+    """A copy that opens with a local paragraph: the passage starts at one text's lead only."""
+    original = np.arange(100, dtype=np.uint32)
+    copy = np.concatenate([np.arange(1000, 1010, dtype=np.uint32), original[:50]])
+    density, share, later, earlier = passage_scores(original, copy)
+    # 46 of the copy's 60 shingles lie in the stretch, which begins after its 10 local ones.
+    assert (density, round(share, 3), later, earlier) == (1.0, 0.767, 10, 0)
+    sets = [np.unique(original), np.unique(copy)]
+    evidence = replace(
+        PairEvidence(False, *overlap_scores(*sets), smaller_size=60, cosine=0.3),
+        passage_density=density,
+        passage_share=share,
+        passage_lead=later,
+        passage_first_lead=earlier,
+    )
+    # Same headline (or none to compare): a republished copy.
+    assert classify(replace(evidence, title_similarity=0.9), VerifyConfig()) == "near"
+    assert classify(evidence, VerifyConfig()) == "near"
+    # Another headline: a follow-up story quoting the earlier lead.
+    assert classify(replace(evidence, title_similarity=0.4), VerifyConfig()) is None
 
 
 def test_verify_title_similarity_ignores_word_order():
