@@ -103,7 +103,7 @@ def cluster_duplicates(matches: Sequence[Match], rank: Sequence[int]) -> list[Cl
     return clusters
 
 
-def _units(n: int, duplicates: Sequence[Cluster]) -> tuple[np.ndarray, np.ndarray]:
+def units(n: int, duplicates: Sequence[Cluster]) -> tuple[np.ndarray, np.ndarray]:
     """The unit of each article (its duplicate cluster, or the article alone) and each unit's
     representative article."""
     head_of = np.arange(n)
@@ -114,7 +114,7 @@ def _units(n: int, duplicates: Sequence[Cluster]) -> tuple[np.ndarray, np.ndarra
     return unit_index, heads
 
 
-def _unit_weights(graph: sparse.csr_matrix, unit_index: np.ndarray) -> sparse.csr_matrix:
+def unit_weights(graph: sparse.csr_matrix, unit_index: np.ndarray) -> sparse.csr_matrix:
     """Sums of pair cosines between units; the diagonal holds each unit's own mass (its
     members' self-similarity, 1 each, plus the cosines among them)."""
     n = graph.shape[0]
@@ -125,7 +125,7 @@ def _unit_weights(graph: sparse.csr_matrix, unit_index: np.ndarray) -> sparse.cs
     return (membership.T @ with_self @ membership).tocsr()
 
 
-def _centroid_linkage(weights: sparse.csr_matrix, threshold: float) -> list[int]:
+def centroid_linkage(weights: sparse.csr_matrix, threshold: float) -> list[int]:
     """Greedy agglomeration by centroid cosine: the group (a unit) of each unit.
 
     A group's centroid is the sum of its members' TF-IDF vectors; the cosine of two centroids
@@ -218,31 +218,31 @@ def cluster_related(
     n = graph.shape[0]
     if n == 0:
         return []
-    unit_index, heads = _units(n, duplicates)
-    weights = _unit_weights(graph, unit_index)
+    unit_index, heads = units(n, duplicates)
+    weights = unit_weights(graph, unit_index)
     found: dict[int, list[int]] = defaultdict(list)
-    for unit, group in enumerate(_centroid_linkage(weights, threshold)):
+    for unit, group in enumerate(centroid_linkage(weights, threshold)):
         found[group].append(unit)
     stories = sorted(
-        (units for units in found.values() if len(units) > 1),
-        key=lambda units: min(rank[heads[u]] for u in units),
+        (members for members in found.values() if len(members) > 1),
+        key=lambda members: min(rank[heads[u]] for u in members),
     )
     members_of = {cluster.representative: cluster.members for cluster in duplicates}
     clusters = []
-    for number, units in enumerate(stories, start=1):
-        block = weights[units][:, units].toarray()
+    for number, story in enumerate(stories, start=1):
+        block = weights[story][:, story].toarray()
         row_sums, total = block.sum(axis=1), float(block.sum())
-        center = min(range(len(units)), key=lambda i: rank[heads[units[i]]])
-        head = int(heads[units[center]])
+        center = min(range(len(story)), key=lambda i: rank[heads[story[i]]])
+        head = int(heads[story[center]])
         listed = list(members_of.get(head, [ClusterMember(head, REPRESENTATIVE, 1.0)]))
-        for i in sorted(range(len(units)), key=lambda i: int(heads[units[i]])):
+        for i in sorted(range(len(story)), key=lambda i: int(heads[story[i]])):
             if i == center:
                 continue
             own = float(block[i, i])
             between = float(row_sums[i]) - own
             # Centroid cosine of the unit to the rest of its story: how strongly it is held.
             score = min(between / math.sqrt(own * (total - 2 * between - own)), 1.0)
-            article = int(heads[units[i]])
+            article = int(heads[story[i]])
             for member in members_of.get(article, [ClusterMember(article, "related", 0.0)]):
                 listed.append(ClusterMember(member.index, "related", round(score, 4)))
         clusters.append(Cluster(f"rel-{number:06d}", "related", head, listed))

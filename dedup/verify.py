@@ -75,30 +75,10 @@ class TfidfReranker:
         return np.minimum(result, 1.0)
 
     def graph(self, min_cosine: float) -> sparse.csr_matrix:
-        """Every pair ``(i, j)``, ``i < j``, with cosine at least ``min_cosine``: an upper
-        triangular sparse matrix of cosines (each pair once, half the memory and work).
-
-        One pass serves both the related pairs (cosine >= ``related_threshold``) and the story
-        graph (down to 0.1). The upper triangle is computed in blocks of rows, each block's
-        products bounded to about 16 million: full texts share some word with almost every
-        other, so one product over all rows would not fit in memory.
-        """
+        """:func:`cosine_graph` of the fitted vectors. One pass serves both the related pairs
+        (cosine >= ``related_threshold``) and the story graph (down to 0.1)."""
         self._check_fitted()
-        matrix = self.matrix_
-        n = matrix.shape[0]
-        chunk = max(1, min(4096, 2**24 // max(n, 1)))
-        rows, cols, values = [], [], []
-        for start in range(0, n, chunk):
-            block = (matrix[start : start + chunk] @ matrix[start:].T).tocoo()
-            keep = (block.data >= min_cosine) & (block.col > block.row)
-            rows.append(block.row[keep] + start)
-            cols.append(block.col[keep] + start)
-            values.append(np.minimum(block.data[keep], 1.0))
-        return sparse.csr_matrix(
-            (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
-            shape=(n, n),
-            dtype=np.float32,
-        )
+        return cosine_graph(self.matrix_, min_cosine)
 
     def distinctive_terms(self, max_share: float) -> sparse.csr_matrix:
         """:func:`distinctive_terms` of the fitted texts, from the fitted vectors: the texts
@@ -119,6 +99,32 @@ class TfidfReranker:
     def neighbors(self, min_cosine: float) -> set[tuple[int, int]]:
         """All pairs ``(i, j)``, ``i < j``, whose cosine is at least ``min_cosine``."""
         return pairs_at_least(self.graph(min_cosine), min_cosine)
+
+
+def cosine_graph(matrix: sparse.csr_matrix, min_cosine: float) -> sparse.csr_matrix:
+    """Every pair of rows ``(i, j)``, ``i < j``, of L2-normalized vectors with cosine at least
+    ``min_cosine``: an upper triangular sparse matrix of cosines (each pair once, half the
+    memory and work).
+
+    The upper triangle is computed in blocks of rows, each block's products bounded to about
+    16 million: full texts share some word with almost every other, so one product over all
+    rows would not fit in memory.
+    """
+    matrix = sparse.csr_matrix(matrix, dtype=np.float32)
+    n = matrix.shape[0]
+    chunk = max(1, min(4096, 2**24 // max(n, 1)))
+    rows, cols, values = [], [], []
+    for start in range(0, n, chunk):
+        block = (matrix[start : start + chunk] @ matrix[start:].T).tocoo()
+        keep = (block.data >= min_cosine) & (block.col > block.row)
+        rows.append(block.row[keep] + start)
+        cols.append(block.col[keep] + start)
+        values.append(np.minimum(block.data[keep], 1.0))
+    return sparse.csr_matrix(
+        (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(n, n),
+        dtype=np.float32,
+    )
 
 
 def pairs_at_least(graph: sparse.csr_matrix, min_cosine: float) -> set[tuple[int, int]]:

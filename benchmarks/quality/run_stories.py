@@ -41,9 +41,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import heapq
 import json
-import math
 import random
 import sys
 import time
@@ -62,11 +60,20 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from dedup import Article, Cluster, ClusterMember, DedupConfig, Match, find_duplicates
-from dedup.cluster import REPRESENTATIVE, preference_order, star_groups
+from dedup.cluster import (
+    REPRESENTATIVE,
+    centroid_linkage,
+    cluster_related,
+    preference_order,
+    star_groups,
+    unit_weights,
+    units,
+)
 from dedup.evaluation import score_clusters
 from dedup.normalize import tokenize
 from dedup.pipeline import DedupResult
 from dedup.verify import TfidfReranker
+from dedup.verify import cosine_graph as library_cosine_graph
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parents[1].parent / "shared" / "data"
@@ -162,32 +169,14 @@ def scored(
 
 
 # ---------------------------------------------------------------------------------------------
-# PROTOTYPE of the proposed library change. Everything in this section is meant to move into
-# the library: ``cosine_graph`` as ``TfidfReranker.graph`` (dedup/verify.py), ``units``,
-# ``story_graph``, ``centroid_linkage`` and ``cluster_stories`` into dedup/cluster.py (replacing
-# ``cluster_related``), called from dedup/pipeline.py with VerifyConfig fields for the
-# thresholds (``story_threshold``, ``story_edge_threshold``, ``short_story_edge_threshold``).
+# The prototype of the library's tier without its distinctive-word guard: the library's cosine
+# graph and centroid linkage (dedup/verify.py, dedup/cluster.py) over an unguarded story graph.
 # ---------------------------------------------------------------------------------------------
 
 
 def cosine_graph(matrix: sparse.csr_matrix, min_cosine: float) -> sparse.csr_matrix:
-    """Every pair of rows with cosine >= ``min_cosine`` (rows are L2-normalized), as a symmetric
-    sparse matrix of cosines with an empty diagonal. Computed for the upper triangle in blocks
-    of rows, each block's products bounded to about 16 million (full texts share some word
-    with almost every other)."""
-    matrix = sparse.csr_matrix(matrix, dtype=np.float32)
-    n = matrix.shape[0]
-    chunk = max(1, min(4096, 2**24 // max(n, 1)))
-    rows, cols, values = [], [], []
-    for start in range(0, n, chunk):
-        block = (matrix[start : start + chunk] @ matrix[start:].T).tocoo()
-        keep = (block.data >= min_cosine) & (block.col > block.row)
-        rows.append(block.row[keep] + start)
-        cols.append(block.col[keep] + start)
-        values.append(np.minimum(block.data[keep], 1.0))
-    upper = sparse.csr_matrix(
-        (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)
-    )
+    """The library's cosine graph of ``matrix``'s rows, both ways (symmetric)."""
+    upper = library_cosine_graph(matrix, min_cosine)
     return (upper + upper.T).tocsr()
 
 
@@ -205,142 +194,6 @@ def story_graph(matrix: sparse.csr_matrix, words: Sequence[int]) -> sparse.csr_m
 
 def word_counts(texts: Sequence[str]) -> list[int]:
     return [len(tokenize(text)) for text in texts]
-
-
-def units(n: int, duplicates: Sequence[Cluster]) -> tuple[np.ndarray, np.ndarray]:
-    """Unit of each article (a duplicate cluster, or the article alone) and each unit's
-    representative article."""
-    representative = np.arange(n)
-    for cluster in duplicates:
-        for member in cluster.members:
-            representative[member.index] = cluster.representative
-    heads, unit_index = np.unique(representative, return_inverse=True)
-    return unit_index, heads
-
-
-def unit_weights(graph: sparse.csr_matrix, unit_index: np.ndarray) -> sparse.csr_matrix:
-    """Sums of pair cosines between units; the diagonal holds each unit's own mass (its
-    members' self-similarity and the cosines among them)."""
-    n = graph.shape[0]
-    membership = sparse.csr_matrix(
-        (np.ones(n), (np.arange(n), unit_index)), shape=(n, int(unit_index.max()) + 1)
-    )
-    with_self = graph + sparse.identity(n, format="csr", dtype=graph.dtype)
-    return (membership.T @ with_self @ membership).tocsr()
-
-
-def centroid_linkage(weights: sparse.csr_matrix, threshold: float) -> np.ndarray:
-    """Greedy agglomeration by centroid cosine over a similarity graph.
-
-    A group's centroid is the sum of its members' TF-IDF vectors; the cosine of two centroids
-    is ``W(A, B) / sqrt(W(A, A) W(B, B))``, where ``W`` sums the pair cosines of the graph (pairs
-    below the graph's threshold count 0, which keeps topic-wide background out). The two groups
-    with the highest centroid cosine merge, as long as it is at least ``threshold``.
-
-    Unlike a star or single link there is no chaining through one close pair: a member joins a
-    story when it is close to the story as a whole, and a short text (a headline) that shares
-    one distinctive word with each of several members accumulates that evidence.
-
-    The heap holds each group's best partner; an entry whose partner has merged since is
-    recomputed when it comes up (the best pair overall is always the best of both its groups).
-
-    Returns:
-        the group (a unit index) of each unit.
-    """
-    coo = weights.tocoo()
-    count = weights.shape[0]
-    links: list[dict[int, float]] = [{} for _ in range(count)]
-    mass = [0.0] * count
-    for a, b, value in zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(), strict=True):
-        if a == b:
-            mass[a] += value
-        else:
-            links[a][b] = links[a].get(b, 0.0) + value
-    version = [0] * count
-    parent = list(range(count))
-    heap: list[tuple[float, int, int, int, int]] = []
-
-    def push_best(group: int) -> None:
-        best, partner = threshold, -1
-        for other, value in links[group].items():
-            cosine = value / math.sqrt(mass[group] * mass[other])
-            if cosine > best or (cosine == best and (partner < 0 or other < partner)):
-                best, partner = cosine, other
-        if partner >= 0:
-            heapq.heappush(heap, (-best, group, partner, version[group], version[partner]))
-
-    for group in range(count):
-        push_best(group)
-    while heap:
-        _, a, b, version_a, version_b = heapq.heappop(heap)
-        if parent[a] != a or version[a] != version_a:
-            continue  # ``a`` has merged or changed since: a newer entry stands for it
-        if parent[b] != b or version[b] != version_b:
-            push_best(a)  # the partner has changed: find ``a``'s best again
-            continue
-        if len(links[a]) < len(links[b]):
-            a, b = b, a  # merge the smaller neighbourhood into the larger
-        between = links[a].pop(b)
-        del links[b][a]
-        for other, value in links[b].items():
-            del links[other][b]
-            total = links[a].get(other, 0.0) + value
-            links[a][other] = total
-            links[other][a] = total
-        links[b] = {}
-        mass[a] += mass[b] + 2 * between
-        parent[b] = a
-        version[a] += 1
-        push_best(a)
-    groups = np.arange(count)
-    for unit in range(count):
-        root = unit
-        while parent[root] != root:
-            root = parent[root]
-        groups[unit] = root
-    return groups
-
-
-def cluster_stories(
-    graph: sparse.csr_matrix,
-    duplicates: Sequence[Cluster],
-    rank: Sequence[int],
-    threshold: float,
-) -> list[Cluster]:
-    """Proposed replacement of ``cluster_related``: related-story clusters over duplicate
-    clusters by centroid linkage on the TF-IDF cosine graph.
-
-    The representative is the most preferred article (``--keep``); members of its duplicate
-    cluster keep their relation, the others are ``related`` with the cosine of their unit to
-    the story's centroid.
-    """
-    n = graph.shape[0]
-    unit_index, heads = units(n, duplicates)
-    weights = unit_weights(graph, unit_index)
-    groups = centroid_linkage(weights, threshold)
-    members_of = {cluster.representative: cluster.members for cluster in duplicates}
-    by_group: dict[int, list[int]] = defaultdict(list)
-    for unit, group in enumerate(groups.tolist()):
-        by_group[group].append(unit)
-    stories = [found for found in by_group.values() if len(found) > 1]
-    stories.sort(key=lambda found: min(rank[heads[u]] for u in found))
-    clusters = []
-    for number, found in enumerate(stories, start=1):
-        block = weights[found][:, found].toarray()
-        story_mass = float(block.sum())
-        center = min(found, key=lambda u: rank[heads[u]])
-        head = int(heads[center])
-        listed = list(members_of.get(head, [ClusterMember(head, REPRESENTATIVE, 1.0)]))
-        for unit in sorted(found, key=lambda u: int(heads[u])):
-            if unit == center:
-                continue
-            row = found.index(unit)
-            score = float(block[row].sum()) / math.sqrt(block[row, row] * story_mass)
-            article = int(heads[unit])
-            for member in members_of.get(article, [ClusterMember(article, "related", 0.0)]):
-                listed.append(ClusterMember(member.index, "related", round(min(score, 1.0), 4)))
-        clusters.append(Cluster(f"rel-{number:06d}", "related", head, listed))
-    return clusters
 
 
 # ---------------------------------------------------------------------------------------------
@@ -546,7 +399,7 @@ def run_headline_set(data_dir: Path, name: str) -> dict[str, Any]:
     # The proposed tier, end to end: the default pipeline, then the story graph and linkage.
     def proposed() -> list[Cluster]:
         graph = story_graph(TfidfReranker().fit(texts).matrix_, word_counts(texts))
-        return cluster_stories(graph, result.duplicate_clusters, rank, THRESHOLD)
+        return cluster_related(graph, result.duplicate_clusters, rank, THRESHOLD)
 
     related, story_seconds = timed(proposed)
     proposed_row: dict[str, Any] = {"edge_threshold": EDGE_LABEL, "threshold": THRESHOLD}
@@ -591,7 +444,7 @@ def run_headline_set(data_dir: Path, name: str) -> dict[str, Any]:
 
         def link(e: float = edge, t: float = threshold) -> np.ndarray:
             edges = graph.multiply(graph >= e).tocsr()
-            return centroid_linkage(unit_weights(edges, unit_index), t)
+            return np.asarray(centroid_linkage(unit_weights(edges, unit_index), t))
 
         groups, seconds = timed(link)
         record(
@@ -606,7 +459,7 @@ def run_headline_set(data_dir: Path, name: str) -> dict[str, Any]:
     weights = unit_weights(proposed_graph, unit_index)
     at_threshold = np.arange(len(heads))
     for threshold in (0.1, 0.15, 0.2, 0.25):
-        groups, seconds = timed(lambda t=threshold: centroid_linkage(weights, t))
+        groups, seconds = timed(lambda t=threshold: np.asarray(centroid_linkage(weights, t)))
         if threshold == THRESHOLD:
             at_threshold = groups
         record(
@@ -620,7 +473,7 @@ def run_headline_set(data_dir: Path, name: str) -> dict[str, Any]:
 
         def variant_link(v: str = variant) -> np.ndarray:
             edges = story_graph(vectors(texts, v), words)
-            return centroid_linkage(unit_weights(edges, unit_index), THRESHOLD)
+            return np.asarray(centroid_linkage(unit_weights(edges, unit_index), THRESHOLD))
 
         groups, seconds = timed(variant_link)
         record(
@@ -715,7 +568,7 @@ def run_full_text(data_dir: Path, large: bool) -> dict[str, Any]:
         def proposed(r: DedupResult = result, k: Sequence[int] = rank) -> list[Cluster]:
             texts = [c.text for c in r.cleaned]
             graph = story_graph(TfidfReranker().fit(texts).matrix_, word_counts(texts))
-            return cluster_stories(graph, r.duplicate_clusters, k, THRESHOLD)
+            return cluster_related(graph, r.duplicate_clusters, k, THRESHOLD)
 
         related, story_seconds = timed(proposed)
 
