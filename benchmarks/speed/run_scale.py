@@ -47,7 +47,8 @@ RESULTS = HERE / "results"
 DEDUP_STAGES = ("templates", "shingles", "signatures", "candidates", "verify", "clusters")
 PEER_STAGES = ("shingles", "signatures", "lsh", "components", "write")
 TOOLS = ("dedup", "datasketch", "rensa")
-EXTRA_TOOLS = ("rensa-dedup-settings",)  # rensa at dedup's candidate settings: 3-grams, LSH 0.2
+# rensa at dedup's candidate settings (3-grams, LSH 0.2); dedup without the related-story search.
+EXTRA_TOOLS = ("rensa-dedup-settings", "dedup-no-related")
 TARGETS = {
     "articles_per_second_200k": 15_000,
     "vs_datasketch": 10,
@@ -95,12 +96,10 @@ def corpus(size: int | str, seed: int) -> tuple[Path, Path | None, dict[str, Any
 
 
 def command(tool: str, documents: Path, out: Path) -> list[str]:
-    if tool == "dedup":
-        return [sys.executable, "-m", "dedup", "find", str(documents), "--out", str(out)] + [
-            "--quiet",
-            "--format",
-            "json",
-        ]
+    if tool.startswith("dedup"):
+        dedup = [sys.executable, "-m", "dedup", "find", str(documents), "--out", str(out)]
+        flags = ["--quiet", "--format", "json"]
+        return dedup + flags + (["--no-related"] if tool == "dedup-no-related" else [])
     script = [sys.executable, str(HERE / "minhash_baselines.py")]
     if tool == "rensa-dedup-settings":
         return [*script, "rensa", str(documents), "--out", str(out)] + [
@@ -193,7 +192,7 @@ def measure(cmd: Sequence[str], timeout: float, max_rss_kb: int, scratch: Path) 
 
 
 def stage_seconds(tool: str, summary: dict[str, Any]) -> dict[str, float]:
-    stages = DEDUP_STAGES if tool == "dedup" else PEER_STAGES
+    stages = DEDUP_STAGES if tool.startswith("dedup") else PEER_STAGES
     return {stage: summary["seconds"].get(stage, 0.0) for stage in stages}
 
 
