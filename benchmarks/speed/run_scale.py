@@ -401,6 +401,7 @@ def plot(data: dict[str, Any], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
     tools = sorted({tool for entry in data["sizes"].values() for tool in entry["tools"]})
@@ -428,9 +429,17 @@ def plot(data: dict[str, Any], path: Path) -> None:
                     label=f"{tool}: stopped ({reasons})",
                 )
     right.axhline(TARGETS["rss_1m_mb"], color="grey", linestyle=":", label="3 GB target at 1M")
+    sizes = sorted(entry["articles"] for entry in data["sizes"].values())
     for axis, label in ((left, "wall-clock seconds, end to end"), (right, "peak RSS (MB)")):
         axis.set_xscale("log")
         axis.set_yscale("log")
+        axis.set_xticks(
+            sizes, [f"{n / 1000:,.0f}k" if n < 10**6 else f"{n / 10**6:g}M" for n in sizes]
+        )
+        axis.xaxis.set_minor_formatter(NullFormatter())
+        axis.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,g}"))
+        axis.yaxis.set_minor_formatter(NullFormatter())
         axis.set_xlabel("articles")
         axis.set_ylabel(label)
         axis.grid(True, which="both", alpha=0.3)
