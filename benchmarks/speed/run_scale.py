@@ -295,7 +295,8 @@ def markdown(data: dict[str, Any]) -> str:
         f", Python {env['python']}, {env['cpus']} cores (shared with other work: the 1-minute load "
         "average at each run's start is in `scale.json`), "
         + ", ".join(f"{k} {v}" for k, v in env["packages"].items())
-        + ". Every run is one process under `/usr/bin/time -v`; runs go one after the other.",
+        + ". Every run is one process under `/usr/bin/time -v`; runs go one after the other "
+        "(each tool's commit and date are in `scale.json`).",
         "",
         "Articles/s end to end = articles / wall-clock seconds of the whole process (start-up, "
         "reading, every stage, writing). Stage columns: seconds (articles/s). dedup's stages are "
@@ -356,7 +357,7 @@ def ratios(entry: dict[str, Any]) -> list[str]:
     parts = [
         f"{dedup['articles_per_second'] / run['articles_per_second']:.2f}x {tool}"
         for tool, run in tools.items()
-        if tool != "dedup" and run["status"] == "ok"
+        if not tool.startswith("dedup") and run["status"] == "ok"
     ]
     return ["", "dedup find end to end: " + ", ".join(parts) + "."] if parts else []
 
@@ -403,7 +404,7 @@ def plot(data: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 5.5))
     tools = sorted({tool for entry in data["sizes"].values() for tool in entry["tools"]})
     for index, tool in enumerate(tools):
         colour = f"C{index}"
@@ -443,10 +444,15 @@ def plot(data: dict[str, Any], path: Path) -> None:
         axis.set_xlabel("articles")
         axis.set_ylabel(label)
         axis.grid(True, which="both", alpha=0.3)
-    left.legend(fontsize=8)
-    right.legend(fontsize=8)
-    figure.suptitle("dedup find vs datasketch and rensa MinHash LSH (issue 5)")
-    figure.tight_layout()
+    handles, labels = left.get_legend_handles_labels()
+    extra_handles, extra_labels = right.get_legend_handles_labels()
+    handles.append(extra_handles[-1])
+    labels.append(extra_labels[-1])
+    figure.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
+    figure.suptitle(
+        "dedup find vs datasketch and rensa MinHash LSH (issue 5); x: run stopped at a limit"
+    )
+    figure.tight_layout(rect=(0, 0.16, 1, 1))
     figure.savefig(path, dpi=120)
     plt.close(figure)
 
