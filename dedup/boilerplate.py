@@ -15,6 +15,10 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from hashlib import blake2b
+
+import numpy as np
 
 from .config import BoilerplateConfig
 from .normalize import join_hyphenated, normalize_text
@@ -67,6 +71,100 @@ def _looks_hard_wrapped(lines: list[str]) -> bool:
     return short >= 0.9 * len(filled) and max(len(line) for line in filled) <= 100
 
 
+def normalize_blocks(text: str) -> tuple[list[str], list[str]]:
+    """A body's blocks as written and normalized (:func:`dedup.normalize.normalize_text`)."""
+    original = split_blocks(text)
+    return original, [normalize_text(block) for block in original]
+
+
+def block_keys(source: str | None, blocks: Sequence[str]) -> np.ndarray:
+    """A 64-bit key per normalized block, different for the same block in another source.
+
+    Template statistics are kept as these keys rather than as the blocks themselves, so that
+    a run holds eight bytes per distinct block and ships arrays between processes. The keys
+    are deterministic (BLAKE2b, not Python's salted ``hash``), so every process agrees on them.
+    """
+    salt = _source_salt(source)
+    return np.fromiter(
+        (
+            int.from_bytes(blake2b(block.encode("utf-8"), digest_size=8, salt=salt).digest())
+            for block in blocks
+        ),
+        dtype=np.uint64,
+        count=len(blocks),
+    )
+
+
+def body_key(source: str | None, keys: np.ndarray) -> int:
+    """A 64-bit key of a whole body (its blocks in order) within its source: exact copies of
+    one story share it and count once towards the template statistics."""
+    digest = blake2b(keys.tobytes(), digest_size=8, salt=_source_salt(source)).digest()
+    return int.from_bytes(digest)
+
+
+@lru_cache(maxsize=4096)
+def _source_salt(source: str | None) -> bytes:
+    name = b"\x00" if source is None else b"\x01" + source.encode("utf-8")
+    return blake2b(name, digest_size=16).digest()
+
+
+class TemplateCounter:
+    """Counts, per source, the distinct bodies each normalized block occurs in.
+
+    Feed it chunk by chunk (:meth:`add`); the counts are kept as sorted arrays of block keys
+    (:func:`block_keys`) and merged when the pending chunks outgrow them, so memory is about
+    twelve bytes per distinct block of the run, and the result does not depend on how the
+    articles were chunked.
+    """
+
+    def __init__(self) -> None:
+        self._seen_bodies: set[int] = set()
+        self._pending: list[np.ndarray] = []
+        self._pending_size = 0
+        self._keys = np.zeros(0, dtype=np.uint64)
+        self._counts = np.zeros(0, dtype=np.int64)
+
+    def add(self, bodies: Sequence[int], keys: np.ndarray, offsets: np.ndarray) -> None:
+        """Count the blocks of a chunk of articles.
+
+        Args:
+            bodies: each article's :func:`body_key`; a body already seen counts no more.
+            keys: the articles' distinct block keys, flat; article ``i``'s are
+                ``keys[offsets[i]:offsets[i + 1]]``.
+            offsets: ``len(bodies) + 1`` offsets into ``keys``.
+        """
+        new = np.zeros(len(bodies), dtype=bool)
+        for position, body in enumerate(bodies):
+            if body not in self._seen_bodies:
+                self._seen_bodies.add(body)
+                new[position] = True
+        counted = np.repeat(new, np.diff(offsets))
+        self._pending.append(keys[counted])
+        self._pending_size += int(np.count_nonzero(counted))
+        if self._pending_size > max(1_000_000, self._keys.size):
+            self._merge()
+
+    def _merge(self) -> None:
+        if not self._pending:
+            return
+        keys, counts = np.unique(np.concatenate(self._pending), return_counts=True)
+        self._pending, self._pending_size = [], 0
+        if self._keys.size:
+            keys = np.concatenate([self._keys, keys])
+            counts = np.concatenate([self._counts, counts])
+            order = np.argsort(keys, kind="stable")
+            keys, counts = keys[order], counts[order]
+            starts = np.flatnonzero(np.append(True, keys[1:] != keys[:-1]))
+            keys, counts = keys[starts], np.add.reduceat(counts, starts)
+        self._keys, self._counts = keys, counts.astype(np.int64)
+
+    def frequent(self, min_docs: int) -> np.ndarray:
+        """The sorted keys of blocks found in at least ``min_docs`` distinct bodies of their
+        source: the run's template."""
+        self._merge()
+        return self._keys[self._counts >= min_docs]
+
+
 def remove_boilerplate(
     articles: Sequence[Article], config: BoilerplateConfig
 ) -> list[CleanedArticle]:
@@ -77,42 +175,65 @@ def remove_boilerplate(
     mistaken for a template), or when a short block repeats inside one article. An article that
     would lose more than ``config.max_removed_fraction`` of its words keeps its whole body.
     """
-    originals = [split_blocks(article.text) for article in articles]
-    blocks = [[normalize_text(block) for block in article_blocks] for article_blocks in originals]
+    blocks = [normalize_blocks(article.text) for article in articles]
     if not config.enabled:
-        return [CleanedArticle(_join(article_blocks), ()) for article_blocks in blocks]
-    frequent = _frequent_blocks(articles, blocks, config.min_docs)
-    cleaned = []
-    for article, original, article_blocks in zip(articles, originals, blocks, strict=True):
-        template = _template_positions(article_blocks, frequent.get(article.source, set()))
-        cleaned.append(_clean(original, article_blocks, template, config))
-    return cleaned
+        return [CleanedArticle(_join(normalized), ()) for _, normalized in blocks]
+    keys = [
+        block_keys(article.source, normalized)
+        for article, (_, normalized) in zip(articles, blocks, strict=True)
+    ]
+    counter = TemplateCounter()
+    distinct = [np.unique(article_keys) for article_keys in keys]
+    offsets = np.zeros(len(articles) + 1, dtype=np.int64)
+    np.cumsum([part.size for part in distinct], out=offsets[1:])
+    counter.add(
+        [
+            body_key(article.source, article_keys)
+            for article, article_keys in zip(articles, keys, strict=True)
+        ],
+        np.concatenate(distinct) if distinct else np.zeros(0, dtype=np.uint64),
+        offsets,
+    )
+    frequent = counter.frequent(config.min_docs)
+    return [
+        clean_blocks(original, normalized, article_keys, frequent, config)
+        for (original, normalized), article_keys in zip(blocks, keys, strict=True)
+    ]
 
 
-def _frequent_blocks(
-    articles: Sequence[Article], blocks: list[list[str]], min_docs: int
-) -> dict[str | None, set[str]]:
-    counts: dict[str | None, Counter[str]] = {}
-    seen_bodies: set[tuple[str | None, tuple[str, ...]]] = set()
-    for article, article_blocks in zip(articles, blocks, strict=True):
-        body_key = (article.source, tuple(article_blocks))
-        if body_key in seen_bodies:
-            continue
-        seen_bodies.add(body_key)
-        counts.setdefault(article.source, Counter()).update(set(article_blocks))
-    return {
-        source: {block for block, count in counter.items() if count >= min_docs}
-        for source, counter in counts.items()
-    }
+def clean_blocks(
+    original: list[str],
+    normalized: list[str],
+    keys: np.ndarray,
+    frequent: np.ndarray,
+    config: BoilerplateConfig,
+) -> CleanedArticle:
+    """One article's body without its template blocks.
+
+    Args:
+        original: the blocks as written (:func:`normalize_blocks`).
+        normalized: the same blocks normalized.
+        keys: their :func:`block_keys`.
+        frequent: the run's template keys, sorted (:meth:`TemplateCounter.frequent`).
+        config: ``enabled`` and ``max_removed_fraction``.
+    """
+    if not config.enabled:
+        return CleanedArticle(_join(normalized), ())
+    return _clean(original, normalized, _template_positions(normalized, keys, frequent), config)
 
 
-def _template_positions(article_blocks: list[str], frequent: set[str]) -> set[int]:
+def _template_positions(
+    article_blocks: list[str], keys: np.ndarray, frequent: np.ndarray
+) -> set[int]:
     repeats = Counter(article_blocks)
+    found = np.zeros(len(article_blocks), dtype=bool)
+    if frequent.size and keys.size:
+        at = np.minimum(np.searchsorted(frequent, keys), frequent.size - 1)
+        found = frequent[at] == keys
     return {
         i
         for i, block in enumerate(article_blocks)
-        if block in frequent
-        or (repeats[block] > 1 and len(block.split()) <= _MAX_REPEATED_PROMPT_WORDS)
+        if found[i] or (repeats[block] > 1 and len(block.split()) <= _MAX_REPEATED_PROMPT_WORDS)
     }
 
 
