@@ -16,19 +16,25 @@ import numpy as np
 from rapidfuzz import fuzz
 from scipy import sparse
 from sklearn.exceptions import NotFittedError
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.preprocessing import normalize
 
 from .boilerplate import split_blocks
 from .config import ShingleConfig, VerifyConfig
+from .errors import ConfigError
 from .normalize import normalize_text
 from .shingle import make_shingle_batch, make_shingles, ordered_shingles
+from .terms import TermCounter, count_terms
 from .types import DUPLICATE_RELATIONS, Match, Relation
 
 
 class TfidfReranker:
     """TF-IDF vectors of a run's article bodies, for cosine similarity between articles.
 
-    Fitted on the run's own articles, so weights reflect what is common in this feed.
+    Fitted on the run's own articles, so weights reflect what is common in this feed. The
+    vectors equal scikit-learn's ``TfidfVectorizer(sublinear_tf=True, max_df=max_df,
+    dtype=float32, token_pattern=r"(?u)\\b\\w+\\b")`` exactly; they are computed from counts
+    merged chunk by chunk (:mod:`dedup.terms`), so the texts need not be held at once.
 
     Args:
         max_df: terms in more than this share of articles are ignored (site-wide words).
@@ -43,20 +49,76 @@ class TfidfReranker:
         self.max_df = max_df
 
     def fit(self, texts: Sequence[str]) -> TfidfReranker:
+        counter = TermCounter()
+        counter.add(count_terms(texts))
+        return self.fit_counts(counter)
+
+    def fit_counts(self, counter: TermCounter) -> TfidfReranker:
+        """Fit on the term counts of the run's texts.
+
+        With a counter that kept its rows, :attr:`matrix_` holds every text's vector; with one
+        that kept document frequencies only, vectors are made on demand by :meth:`vectors`.
+        """
+        if not 0.0 < self.max_df <= 1.0:
+            raise ConfigError(f"max_df must be in (0, 1]; got {self.max_df}")
+        n = counter.documents
         # max_df is a share only when there are enough articles for a share to mean anything.
-        max_df = self.max_df if len(texts) >= 10 else 1.0
-        self.vectorizer_ = TfidfVectorizer(
-            sublinear_tf=True, max_df=max_df, dtype=np.float32, token_pattern=r"(?u)\b\w+\b"
-        )
-        try:
-            self.matrix_: sparse.csr_matrix = self.vectorizer_.fit_transform(texts)
-        except ValueError:  # no terms at all, e.g. every body is punctuation
-            self.matrix_ = sparse.csr_matrix((len(texts), 1), dtype=np.float32)
+        max_df = self.max_df if n >= 10 else 1.0
+        df = counter.df
+        kept = np.flatnonzero(df <= max_df * n)
+        terms = counter.terms()
+        # Columns are the kept terms in alphabetical order, as TfidfVectorizer numbers them.
+        alphabetical = sorted(kept.tolist(), key=terms.__getitem__)
+        self.column_of_ = np.full(len(terms), -1, dtype=np.int64)
+        self.column_of_[alphabetical] = np.arange(len(alphabetical))
+        self.terms_ = [terms[number] for number in alphabetical]
+        # Smoothed idf, computed in float32 as TfidfTransformer computes it.
+        kept_df = df[alphabetical].astype(np.float32) + np.float32(1.0)
+        self.idf_ = np.full_like(kept_df, fill_value=n + 1, dtype=np.float32)
+        self.idf_ /= kept_df
+        np.log(self.idf_, out=self.idf_)
+        self.idf_ += np.float32(1.0)
+        self.documents_ = n
+        if counter.keep_rows:
+            self.matrix_: sparse.csr_matrix = self.vectors(counter.matrix())
         return self
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "matrix_"):
+    def vectors(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        """TF-IDF vectors of term counts with the run-wide columns of the counter fitted on
+        (:meth:`dedup.terms.TermCounter.matrix` or :meth:`~dedup.terms.TermCounter.rows`).
+
+        Each row depends only on its own counts and the fitted idf: a text's vector is the
+        same whether it is computed with all the others or alone.
+        """
+        if not hasattr(self, "idf_"):
             raise NotFittedError("TfidfReranker is not fitted yet; call fit(texts) first")
+        n_rows = counts.shape[0]
+        if not self.terms_:  # no terms at all, e.g. every body is punctuation
+            return sparse.csr_matrix((n_rows, 1), dtype=np.float32)
+        columns = self.column_of_[counts.indices]
+        keep = columns >= 0
+        row_of = np.repeat(np.arange(n_rows), np.diff(counts.indptr))
+        kept_per_row = np.bincount(row_of[keep], minlength=n_rows)
+        indptr = np.zeros(n_rows + 1, dtype=np.int64)
+        np.cumsum(kept_per_row, out=indptr[1:])
+        data = counts.data[keep].astype(np.float32)
+        indices = columns[keep].astype(np.int32)
+        # TfidfTransformer's steps: sublinear tf, times idf, rows scaled to unit length.
+        np.log(data, data)
+        data += np.float32(1.0)
+        data *= self.idf_[indices]
+        matrix = sparse.csr_matrix(
+            (data, indices, indptr.astype(np.int32)), shape=(n_rows, len(self.terms_))
+        )
+        return normalize(matrix, norm="l2", copy=False)  # type: ignore[no-any-return]
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "idf_"):
+            raise NotFittedError("TfidfReranker is not fitted yet; call fit(texts) first")
+        if not hasattr(self, "matrix_"):
+            raise NotFittedError(
+                "TfidfReranker was fitted on document frequencies only; use vectors(counts)"
+            )
 
     def cosine(self, first: int, second: int) -> float:
         """Cosine similarity of two fitted articles' TF-IDF vectors (rows are L2-normalized)."""
@@ -67,12 +129,8 @@ class TfidfReranker:
         """Cosine similarity of many pairs at once: one sparse product per chunk of pairs,
         rather than a row lookup per pair (which dominated verification)."""
         self._check_fitted()
-        result = np.zeros(len(pairs), dtype=np.float32)
-        for start in range(0, len(pairs), chunk):
-            part = np.asarray(pairs[start : start + chunk], dtype=np.int64).reshape(-1, 2)
-            products = self.matrix_[part[:, 0]].multiply(self.matrix_[part[:, 1]])
-            result[start : start + len(part)] = np.asarray(products.sum(axis=1)).ravel()
-        return np.minimum(result, 1.0)
+        part = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        return pair_cosines(self.matrix_, part[:, 0], part[:, 1], chunk=chunk)
 
     def graph(self, min_cosine: float) -> sparse.csr_matrix:
         """Every pair ``(i, j)``, ``i < j``, with cosine at least ``min_cosine``: an upper
@@ -107,9 +165,10 @@ class TfidfReranker:
         present = self.matrix_.tocsc()
         df = np.diff(present.indptr)
         words = np.array(
-            [not term[0].isdigit() for term in self.vectorizer_.get_feature_names_out()]
-            if hasattr(self.vectorizer_, "vocabulary_")
-            else [False] * present.shape[1]
+            [not term[0].isdigit() for term in self.terms_]
+            if self.terms_
+            else [False] * present.shape[1],
+            dtype=bool,
         )
         limit = max(2.0, max_share * present.shape[0])
         chosen = present[:, np.flatnonzero(words & (df >= 2) & (df <= limit))]
@@ -119,6 +178,19 @@ class TfidfReranker:
     def neighbors(self, min_cosine: float) -> set[tuple[int, int]]:
         """All pairs ``(i, j)``, ``i < j``, whose cosine is at least ``min_cosine``."""
         return pairs_at_least(self.graph(min_cosine), min_cosine)
+
+
+def pair_cosines(
+    vectors: sparse.csr_matrix, first: np.ndarray, second: np.ndarray, *, chunk: int = 50_000
+) -> np.ndarray:
+    """Cosine of rows ``first[k]`` and ``second[k]`` of L2-normalized vectors, for every ``k``:
+    one sparse product per chunk of pairs. Each pair's value depends only on its two rows."""
+    result = np.zeros(len(first), dtype=np.float32)
+    for start in range(0, len(first), chunk):
+        a, b = first[start : start + chunk], second[start : start + chunk]
+        products = vectors[a].multiply(vectors[b])
+        result[start : start + len(a)] = np.asarray(products.sum(axis=1)).ravel()
+    return np.minimum(result, 1.0)
 
 
 def pairs_at_least(graph: sparse.csr_matrix, min_cosine: float) -> set[tuple[int, int]]:
