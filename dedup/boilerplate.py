@@ -251,3 +251,26 @@ def _clean(
 
 def _join(blocks: list[str]) -> str:
     return " ".join(block for block in blocks if block)
+
+
+class TemplateReport:
+    """What template removal took out of a run: how many articles lost each block, and how
+    many words went. Built chunk by chunk (:meth:`add`, :meth:`merge`) for ``--explain``."""
+
+    def __init__(self) -> None:
+        self.removed_in: Counter[str] = Counter()
+        self.words_removed = 0
+        self.articles_with_removals = 0
+
+    def add(self, cleaned: Sequence[CleanedArticle]) -> TemplateReport:
+        for article in cleaned:
+            # Once per article, in order of appearance.
+            self.removed_in.update(list(dict.fromkeys(article.removed)))
+            self.words_removed += sum(len(block.split()) for block in article.removed)
+            self.articles_with_removals += bool(article.removed)
+        return self
+
+    def merge(self, other: TemplateReport) -> None:
+        self.removed_in.update(other.removed_in)
+        self.words_removed += other.words_removed
+        self.articles_with_removals += other.articles_with_removals

@@ -89,7 +89,7 @@ class _RichProgress:
         self._progress = progress
         self._task: int | None = None
 
-    def start(self, stage: str, total: int) -> None:
+    def start(self, stage: str, total: int | None) -> None:
         if self._task is not None:
             self._progress.remove_task(self._task)  # type: ignore[arg-type]
         self._task = self._progress.add_task(stage, total=total)  # type: ignore[assignment]

@@ -16,15 +16,15 @@ import numpy as np
 from rapidfuzz import fuzz
 from scipy import sparse
 from sklearn.exceptions import NotFittedError
-from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize
 
 from .boilerplate import split_blocks
 from .config import ShingleConfig, VerifyConfig
 from .errors import ConfigError
+from .executor import ChunkExecutor, Shared
 from .normalize import normalize_text
 from .shingle import make_shingle_batch, make_shingles, ordered_shingles
-from .terms import TermCounter, count_terms
+from .terms import WORD_PATTERN, TermCounter, count_terms
 from .types import DUPLICATE_RELATIONS, Match, Relation
 
 
@@ -132,28 +132,35 @@ class TfidfReranker:
         part = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         return pair_cosines(self.matrix_, part[:, 0], part[:, 1], chunk=chunk)
 
-    def graph(self, min_cosine: float) -> sparse.csr_matrix:
+    def graph(self, min_cosine: float, executor: ChunkExecutor | None = None) -> sparse.csr_matrix:
         """Every pair ``(i, j)``, ``i < j``, with cosine at least ``min_cosine``: an upper
         triangular sparse matrix of cosines (each pair once, half the memory and work).
 
         One pass serves both the related pairs (cosine >= ``related_threshold``) and the story
         graph (down to 0.1). The upper triangle is computed in blocks of rows, each block's
         products bounded to about 16 million: full texts share some word with almost every
-        other, so one product over all rows would not fit in memory.
+        other, so one product over all rows would not fit in memory. With an ``executor`` the
+        blocks are computed in its workers; the result is the same.
         """
         self._check_fitted()
-        matrix = self.matrix_
-        n = matrix.shape[0]
+        n = self.matrix_.shape[0]
         chunk = max(1, min(4096, 2**24 // max(n, 1)))
-        rows, cols, values = [], [], []
-        for start in range(0, n, chunk):
-            block = (matrix[start : start + chunk] @ matrix[start:].T).tocoo()
-            keep = (block.data >= min_cosine) & (block.col > block.row)
-            rows.append(block.row[keep] + start)
-            cols.append(block.col[keep] + start)
-            values.append(np.minimum(block.data[keep], 1.0))
+        starts = range(0, n, chunk)
+        if executor is None or executor.jobs == 1:
+            parts = [_graph_rows((self.matrix_, start, chunk, min_cosine)) for start in starts]
+        else:
+            shared = executor.share(self.matrix_)
+            parts = list(
+                executor.map(_graph_rows_shared, ((shared, s, chunk, min_cosine) for s in starts))
+            )
         return sparse.csr_matrix(
-            (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
+            (
+                np.concatenate([values for _, _, values in parts]),
+                (
+                    np.concatenate([rows for rows, _, _ in parts]),
+                    np.concatenate([cols for _, cols, _ in parts]),
+                ),
+            ),
             shape=(n, n),
             dtype=np.float32,
         )
@@ -180,6 +187,28 @@ class TfidfReranker:
         return pairs_at_least(self.graph(min_cosine), min_cosine)
 
 
+GraphJob = tuple[sparse.csr_matrix, int, int, float]
+
+
+def _graph_rows(job: GraphJob) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs of one block of rows of the cosine graph (see :meth:`TfidfReranker.graph`)."""
+    matrix, start, chunk, min_cosine = job
+    block = (matrix[start : start + chunk] @ matrix[start:].T).tocoo()
+    keep = (block.data >= min_cosine) & (block.col > block.row)
+    return (
+        block.row[keep] + start,
+        block.col[keep] + start,
+        np.minimum(block.data[keep], 1.0),
+    )
+
+
+def _graph_rows_shared(
+    job: tuple[Shared, int, int, float],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    shared, start, chunk, min_cosine = job
+    return _graph_rows((shared.get(), start, chunk, min_cosine))
+
+
 def pair_cosines(
     vectors: sparse.csr_matrix, first: np.ndarray, second: np.ndarray, *, chunk: int = 50_000
 ) -> np.ndarray:
@@ -201,10 +230,6 @@ def pairs_at_least(graph: sparse.csr_matrix, min_cosine: float) -> set[tuple[int
     return set(zip(upper.row[keep].tolist(), upper.col[keep].tolist(), strict=True))
 
 
-# Words only: figures recur by chance ("1987", "10") and say nothing about who a text is about.
-_WORD_TOKENS = r"(?u)\b[^\W\d_]\w*\b"
-
-
 def distinctive_terms(texts: Sequence[str], max_share: float) -> sparse.csr_matrix:
     """Which rare words each text holds (binary, one column per word).
 
@@ -212,16 +237,25 @@ def distinctive_terms(texts: Sequence[str], max_share: float) -> sparse.csr_matr
     texts hold it: the names of people, companies and places that tell one story from another,
     not the vocabulary a wire template repeats across hundreds of reports ("shr", "qtly div").
     """
-    if not any(texts):
-        return sparse.csr_matrix((len(texts), 0), dtype=np.float32)
-    counts = CountVectorizer(token_pattern=_WORD_TOKENS, binary=True, dtype=np.float32)
-    try:
-        present = counts.fit_transform(texts).tocsc()
-    except ValueError:  # no word at all
-        return sparse.csr_matrix((len(texts), 0), dtype=np.float32)
-    df = np.asarray(present.sum(axis=0)).ravel()
-    limit = max(2.0, max_share * len(texts))
-    return present[:, np.flatnonzero((df >= 2) & (df <= limit))].tocsr()
+    counter = TermCounter()
+    counter.add(count_terms(texts, WORD_PATTERN))
+    return distinctive_columns(counter, max_share)
+
+
+def distinctive_columns(counter: TermCounter, max_share: float) -> sparse.csr_matrix:
+    """:func:`distinctive_terms` of the texts a counter (of :data:`WORD_PATTERN` terms) has
+    counted, chunk by chunk."""
+    df = counter.df
+    limit = max(2.0, max_share * counter.documents)
+    present = counter.matrix()[:, np.flatnonzero((df >= 2) & (df <= limit))]
+    present.data[:] = 1.0
+    return present.tocsr()  # type: ignore[no-any-return]
+
+
+def own_titles(titles: Sequence[str], texts: Sequence[str]) -> np.ndarray:
+    """Whether each article has a title of its own: one that is not empty and not its whole
+    (normalized) text, as in a feed of headlines."""
+    return np.array([bool(t) and t != x for t, x in zip(titles, texts, strict=True)], dtype=bool)
 
 
 def share_terms(
@@ -239,9 +273,9 @@ def share_terms(
 def story_graph(
     graph: sparse.csr_matrix,
     *,
-    texts: Sequence[str],
-    titles: Sequence[str],
-    words: Sequence[int],
+    titled: np.ndarray,
+    title_terms: sparse.csr_matrix,
+    words: Sequence[int] | np.ndarray,
     text_terms: sparse.csr_matrix,
     config: VerifyConfig,
 ) -> sparse.csr_matrix:
@@ -261,8 +295,9 @@ def story_graph(
 
     Returns:
         the kept pairs both ways (symmetric), for :func:`dedup.cluster.cluster_related`.
-        texts: normalized bodies.
-        titles: normalized titles ("" when unknown).
+        titled: whether each article has a title of its own (:func:`own_titles`).
+        title_terms: distinctive words of each own title (:func:`distinctive_terms` of the
+            titles, "" for articles without one of their own).
         words: words of each body.
         text_terms: distinctive words of each body (:meth:`TfidfReranker.distinctive_terms`).
         config: thresholds.
@@ -276,12 +311,9 @@ def story_graph(
     )
     first, second, cosine, short = first[strong], second[strong], cosine[strong], short[strong]
 
-    titled = np.array([bool(t) and t != x for t, x in zip(titles, texts, strict=True)])
     own_title = titled[first] & titled[second]
     keep = short & ~own_title  # headlines
     by_title = np.flatnonzero(own_title)
-    own_titles = [title if has else "" for title, has in zip(titles, titled, strict=True)]
-    title_terms = distinctive_terms(own_titles, config.distinctive_share)
     keep[by_title] = share_terms(title_terms, first[by_title], second[by_title])
     by_text = np.flatnonzero(~own_title & ~short)
     keep[by_text] = share_terms(text_terms, first[by_text], second[by_text])
@@ -600,7 +632,8 @@ def verify_pairs(
     bodies: Sequence[str],
     titles: Sequence[str],
     shingles: Sequence[np.ndarray],
-    reranker: TfidfReranker,
+    reranker: TfidfReranker | None = None,
+    cosines: np.ndarray | None = None,
     config: VerifyConfig,
     on_each: Callable[[], None] | None = None,
 ) -> list[Match]:
@@ -613,12 +646,16 @@ def verify_pairs(
             remover may take a recurring sentence that carries a report's figures.
         titles: normalized titles.
         shingles: sorted shingle hashes of each body.
-        reranker: TF-IDF fitted on ``texts``.
+        reranker: TF-IDF fitted on ``texts``, for the pairs' cosines...
+        cosines: ... or the cosine of each pair, in the order of ``sorted(pairs)``.
         config: thresholds.
         on_each: called after each pair, to report progress.
     """
     ordered = sorted(pairs)
-    cosines = reranker.cosines(ordered)
+    if cosines is None:
+        if reranker is None:
+            raise ValueError("verify_pairs needs a fitted reranker or the pairs' cosines")
+        cosines = reranker.cosines(ordered)
     features = _LazyFeatures(texts, bodies, config.char_shingle_size)
     word_scores = [overlap_scores(shingles[a], shingles[b]) for a, b in ordered]
     features.prepare_chars(

@@ -1,0 +1,607 @@
+"""The passes of a run over its articles, in chunks, with bounded memory (issue 5).
+
+A run never needs every article's text at once:
+
+1. **scan**: parse each chunk, check ids, count template blocks per source (64-bit keys, once
+   per distinct body) and keep what clustering and the output need of each article (id,
+   publication time, length);
+2. **sketch**: clean each chunk with the run's template set, shingle it and keep only the
+   MinHash signatures and shingle counts, plus term counts for TF-IDF (every text's counts when
+   the related-story search needs the TF-IDF matrix, else only document frequencies);
+3. LSH candidates from the signatures; the related-story search over the TF-IDF matrix;
+4. **prepare**: read again only the articles that candidate pairs refer to;
+5. **verify** the candidates chunk by chunk; cluster.
+
+Every chunk's work is a pure function in :mod:`dedup.passes`, mapped over the chunks by a
+:class:`~dedup.executor.ChunkExecutor`, so the result is the same with any number of worker
+processes. The articles come from an :class:`ArticleSource`: a list in memory
+(:func:`dedup.find_duplicates`) or input files read again on each pass
+(:func:`dedup.find_duplicates_in_files`); both give the same result for the same articles.
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+from scipy import sparse
+
+from .boilerplate import CleanedArticle, TemplateCounter, TemplateReport
+from .cluster import cluster_duplicates, cluster_related, preference_rank
+from .config import DedupConfig
+from .errors import InputError
+from .executor import ChunkExecutor
+from .index import LSHParams, find_candidates
+from .ingest import FieldMap, InputFiles, OnError
+from .passes import (
+    Batch,
+    PairBatch,
+    Scan,
+    Sketch,
+    SketchOptions,
+    prepare_batch,
+    scan_batch,
+    sketch_batch,
+    verify_batch,
+)
+from .signature import DEFAULT_SCHEME, SignatureBatch
+from .terms import TermCounter
+from .types import Article, ArticleId, Cluster, Match
+from .verify import (
+    TfidfReranker,
+    distinctive_columns,
+    pair_cosines,
+    pairs_at_least,
+    story_graph,
+)
+
+
+class Progress(Protocol):
+    """Receives progress from long stages; the CLI draws it as a bar on stderr."""
+
+    def start(self, stage: str, total: int | None) -> None: ...
+
+    def advance(self, steps: int = 1) -> None: ...
+
+
+class NoProgress:
+    def start(self, stage: str, total: int | None) -> None:
+        pass
+
+    def advance(self, steps: int = 1) -> None:
+        pass
+
+
+class ArticleSource(Protocol):
+    """A run's articles, chunk by chunk, as often as the run asks."""
+
+    def batches(self, keep: Sequence[np.ndarray] | None = None) -> Iterator[Batch]:
+        """Every chunk in input order; ``keep[k]`` marks which records of chunk ``k`` to
+        process (``None``: all, in the first pass)."""
+        ...
+
+    def describe(self) -> str: ...
+
+
+class ArticleList:
+    """Articles held in memory, in chunks of ``chunk_size``."""
+
+    def __init__(self, articles: Sequence[Article], chunk_size: int) -> None:
+        self.articles = articles
+        self.chunk_size = chunk_size
+
+    def batches(self, keep: Sequence[np.ndarray] | None = None) -> Iterator[Batch]:
+        for number, start in enumerate(range(0, len(self.articles), self.chunk_size)):
+            part = list(self.articles[start : start + self.chunk_size])
+            yield Batch(articles=part, keep=None if keep is None else keep[number])
+
+    def describe(self) -> str:
+        return "the articles"
+
+
+class RecordFiles:
+    """Input files, read again on every pass and parsed in the workers."""
+
+    def __init__(self, files: InputFiles, fields: FieldMap) -> None:
+        self.files = files
+        self.fields = fields
+
+    def batches(self, keep: Sequence[np.ndarray] | None = None) -> Iterator[Batch]:
+        for number, chunk in enumerate(self.files.chunks()):
+            yield Batch(
+                records=chunk, keep=None if keep is None else keep[number], fields=self.fields
+            )
+
+    def describe(self) -> str:
+        return self.files.describe()
+
+
+@dataclass
+class Catalog:
+    """What pass 1 keeps of each article of the run (``n`` of them), in input order.
+
+    Attributes:
+        ids: each article's id.
+        published: publication times as sortable integers.
+        lengths: body lengths in characters.
+        accepted: for each chunk, which of its records are articles of the run.
+        skipped: messages of the records skipped as bad (``on_error="skip"``).
+        frequent: the run's template block keys, sorted.
+    """
+
+    ids: list[ArticleId]
+    published: np.ndarray
+    lengths: np.ndarray
+    accepted: list[np.ndarray]
+    skipped: list[str]
+    frequent: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass
+class RunOutcome:
+    """Everything a run found, by position in the run."""
+
+    catalog: Catalog
+    matches: list[Match]
+    duplicate_clusters: list[Cluster]
+    related_clusters: list[Cluster]
+    lsh: LSHParams
+    candidates: int
+    timings: dict[str, float]
+    cleaned: list[CleanedArticle] | None = None
+    template_report: TemplateReport | None = None
+    titles: dict[int, str] = field(default_factory=dict)
+
+
+class _Timer:
+    """Wall-clock seconds per stage. A pass that runs several stages in its workers splits
+    its wall time among them in proportion to the workers' own time for each."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        self.add(name, time.perf_counter() - started)
+
+    def add(self, name: str, seconds: float) -> None:
+        self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+
+    @contextmanager
+    def shared(self, work: dict[str, float]) -> Iterator[None]:
+        """Time a pass; ``work`` is filled with the workers' seconds per stage meanwhile."""
+        started = time.perf_counter()
+        yield
+        wall = time.perf_counter() - started
+        total = sum(work.values())
+        for name, seconds in work.items():
+            self.add(name, wall * seconds / total if total > 0 else wall / len(work))
+
+
+def run(
+    source: ArticleSource,
+    config: DedupConfig,
+    executor: ChunkExecutor,
+    *,
+    progress: Progress | None = None,
+    on_error: OnError | None = None,
+    keep_cleaned: bool = False,
+    explain: bool = False,
+) -> RunOutcome:
+    """Run every stage over ``source``.
+
+    Args:
+        source: the articles.
+        config: every parameter.
+        executor: runs the chunks' work.
+        progress: receives per-stage progress.
+        on_error: for records of input files: ``"stop"`` raises at the first bad record,
+            ``"skip"`` skips it; ``None`` for articles already checked (ids not checked).
+        keep_cleaned: return every article's cleaned body (:attr:`RunOutcome.cleaned`).
+        explain: return what template removal took out (:attr:`RunOutcome.template_report`).
+
+    Raises:
+        InputError: a bad record with ``on_error="stop"``, or no articles in input files.
+    """
+    progress = progress or NoProgress()
+    timer = _Timer()
+    with timer.stage("templates"):
+        catalog = _scan(source, config, executor, progress, on_error)
+    n = len(catalog)
+    if n == 0 and on_error is not None:
+        raise InputError(f"no articles found in {source.describe()}")
+
+    options = SketchOptions(related=config.verify.related, cleaned=keep_cleaned, explain=explain)
+    work: dict[str, float] = {}
+    with timer.shared(work):
+        sketched = _sketch(source, catalog, config, options, executor, progress, work)
+    with timer.stage("candidates"):
+        progress.start("LSH candidates", n)
+        signatures = SignatureBatch(sketched.signatures, config.lsh.seed, DEFAULT_SCHEME)
+        pairs, lsh = find_candidates(signatures, sketched.sizes > 0, config.lsh)
+        del signatures, sketched.signatures
+        progress.advance(n)
+    with timer.stage("tfidf"):
+        reranker = TfidfReranker().fit_counts(sketched.text_counts)
+    stories = None
+    if config.verify.related:
+        with timer.stage("related"):
+            progress.start("related-story search", n)
+            pairs, stories = _related(pairs, reranker, sketched, config, executor)
+            progress.advance(n)
+    # Only what verification and the result need is kept from here on.
+    counter = None if hasattr(reranker, "matrix_") else sketched.text_counts
+    cleaned, template_report = sketched.cleaned, sketched.template_report
+    del sketched
+    with timer.stage("prepare"):
+        needed = np.unique(pairs.ravel())
+        prepared = _prepare(source, catalog, needed, config, executor, progress, counter)
+    with timer.stage("verify"):
+        matches = _verify(pairs, needed, prepared, reranker, config, executor, progress)
+    with timer.stage("clusters"):
+        rank = preference_rank(catalog.published, catalog.lengths, config.keep)
+        duplicates = cluster_duplicates(matches, rank)
+        related = (
+            cluster_related(stories, duplicates, rank, config.verify.story_threshold)
+            if stories is not None
+            else []
+        )
+    # Every representative of a duplicate cluster is in a candidate pair: its title is at hand.
+    representatives = [cluster.representative for cluster in duplicates]
+    at = np.searchsorted(needed, np.asarray(representatives, dtype=np.int64)).tolist()
+    return RunOutcome(
+        catalog=catalog,
+        matches=matches,
+        duplicate_clusters=duplicates,
+        related_clusters=related,
+        lsh=lsh,
+        candidates=len(pairs),
+        timings=timer.seconds,
+        cleaned=cleaned,
+        template_report=template_report,
+        titles={p: prepared.raw_titles[i] for p, i in zip(representatives, at, strict=True)},
+    )
+
+
+# --- Pass 1: scan --------------------------------------------------------------------------
+
+
+def _scan(
+    source: ArticleSource,
+    config: DedupConfig,
+    executor: ChunkExecutor,
+    progress: Progress,
+    on_error: OnError | None,
+) -> Catalog:
+    progress.start("reading, template statistics", None)
+    counter = TemplateCounter()
+    checker = _IdChecker(on_error) if on_error is not None else None
+    ids: list[ArticleId] = []
+    published: list[np.ndarray] = []
+    lengths: list[np.ndarray] = []
+    accepted: list[np.ndarray] = []
+    enabled = config.boilerplate.enabled
+    for scan in executor.map(scan_batch, source.batches(), enabled):
+        records = len(scan.errors) + len(scan.parsed)
+        chosen = (
+            checker.check(scan, len(ids)) if checker is not None else list(range(len(scan.ids)))
+        )
+        keep = np.zeros(records, dtype=bool)
+        keep[np.asarray(scan.parsed, dtype=np.int64)[chosen]] = True
+        accepted.append(keep)
+        ids.extend(scan.ids[j] for j in chosen)
+        published.append(scan.published[chosen])
+        lengths.append(scan.lengths[chosen])
+        if enabled:
+            selected = np.zeros(len(scan.ids), dtype=bool)
+            selected[chosen] = True
+            keys = scan.keys[np.repeat(selected, np.diff(scan.offsets))]
+            offsets = np.zeros(len(chosen) + 1, dtype=np.int64)
+            np.cumsum(np.diff(scan.offsets)[selected], out=offsets[1:])
+            counter.add([scan.bodies[j] for j in chosen], keys, offsets)
+        progress.advance(len(chosen))
+    return Catalog(
+        ids=ids,
+        published=_concatenate(published, np.int64),
+        lengths=_concatenate(lengths, np.int64),
+        accepted=accepted,
+        skipped=checker.skipped if checker is not None else [],
+        frequent=counter.frequent(config.boilerplate.min_docs)
+        if enabled
+        else np.zeros(0, dtype=np.uint64),
+    )
+
+
+class _IdChecker:
+    """Turns a chunk's records into the run's articles in input order: bad records stop the
+    run or are skipped, and an id used twice is a bad record that names both places."""
+
+    def __init__(self, on_error: OnError) -> None:
+        self.on_error = on_error
+        self.skipped: list[str] = []
+        self._first_seen: dict[ArticleId, int] = {}
+        self._starts: list[int] = []
+        self._origins: list[list[str]] = []
+
+    def check(self, scan: Scan, start: int) -> list[int]:
+        """The positions in ``scan.ids`` of the chunk's articles of the run."""
+        errors = dict(scan.errors)
+        chosen: list[int] = []
+        origins: list[str] = []
+        parsed = iter(range(len(scan.parsed)))
+        for position in range(len(scan.errors) + len(scan.parsed)):
+            if position in errors:
+                self._reject(errors[position])
+                continue
+            j = next(parsed)
+            article_id, origin = scan.ids[j], scan.origins[j]
+            earlier = self._first_seen.get(article_id)
+            if earlier is not None:
+                self._reject(
+                    f"{origin}: duplicate id {article_id!r}, already used at "
+                    f"{self._origin(earlier, origins, start)}"
+                )
+                continue
+            self._first_seen[article_id] = start + len(chosen)
+            chosen.append(j)
+            origins.append(origin)
+        self._starts.append(start)
+        self._origins.append(origins)
+        return chosen
+
+    def _reject(self, message: str) -> None:
+        if self.on_error == "stop":
+            raise InputError(message)
+        self.skipped.append(message)
+
+    def _origin(self, position: int, current: list[str], start: int) -> str:
+        if position >= start:
+            return current[position - start]
+        chunk = bisect.bisect_right(self._starts, position) - 1
+        return self._origins[chunk][position - self._starts[chunk]]
+
+
+def _concatenate(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+
+# --- Pass 2: sketch ------------------------------------------------------------------------
+
+
+@dataclass
+class _Sketched:
+    signatures: np.ndarray
+    sizes: np.ndarray
+    text_counts: TermCounter
+    words: np.ndarray | None
+    titled: np.ndarray | None
+    title_counts: TermCounter | None
+    cleaned: list[CleanedArticle] | None
+    template_report: TemplateReport | None
+
+
+def _sketch(
+    source: ArticleSource,
+    catalog: Catalog,
+    config: DedupConfig,
+    options: SketchOptions,
+    executor: ChunkExecutor,
+    progress: Progress,
+    work: dict[str, float],
+) -> _Sketched:
+    n = len(catalog)
+    progress.start("shingles, signatures", n)
+    out = _Sketched(
+        signatures=np.empty((n, config.lsh.num_perm), dtype=np.uint32),
+        sizes=np.empty(n, dtype=np.int64),
+        text_counts=TermCounter(keep_rows=options.related),
+        words=np.empty(n, dtype=np.int64) if options.related else None,
+        titled=np.empty(n, dtype=bool) if options.related else None,
+        title_counts=TermCounter() if options.related else None,
+        cleaned=[] if options.cleaned else None,
+        template_report=TemplateReport() if options.explain else None,
+    )
+    start = 0
+    batches = source.batches(catalog.accepted)
+    for sketch in executor.map(sketch_batch, batches, catalog.frequent, config, options):
+        stop = start + len(sketch.sizes)
+        _store(out, sketch, start, stop)
+        for name, seconds in sketch.seconds.items():
+            work[name] = work.get(name, 0.0) + seconds
+        progress.advance(stop - start)
+        start = stop
+    return out
+
+
+def _store(out: _Sketched, sketch: Sketch, start: int, stop: int) -> None:
+    out.signatures[start:stop] = sketch.signatures
+    out.sizes[start:stop] = sketch.sizes
+    out.text_counts.add(sketch.terms)
+    if out.words is not None and sketch.words is not None:
+        out.words[start:stop] = sketch.words
+    if out.titled is not None and sketch.titled is not None:
+        out.titled[start:stop] = sketch.titled
+    if out.title_counts is not None and sketch.title_terms is not None:
+        out.title_counts.add(sketch.title_terms)
+    if out.cleaned is not None and sketch.cleaned is not None:
+        out.cleaned.extend(sketch.cleaned)
+    if out.template_report is not None and sketch.template_report is not None:
+        out.template_report.merge(sketch.template_report)
+
+
+# --- The related-story search --------------------------------------------------------------
+
+
+def _related(
+    pairs: np.ndarray,
+    reranker: TfidfReranker,
+    sketched: _Sketched,
+    config: DedupConfig,
+    executor: ChunkExecutor,
+) -> tuple[np.ndarray, sparse.csr_matrix]:
+    """The candidates with the related pairs added, and the story graph."""
+    verify = config.verify
+    # One pass over all pairs gives both the related pairs to verify and the story graph.
+    lowest = min(
+        verify.related_threshold, verify.story_edge_threshold, verify.short_story_edge_threshold
+    )
+    graph = reranker.graph(lowest, executor)
+    related = np.array(sorted(pairs_at_least(graph, verify.related_threshold)), dtype=np.int64)
+    if sketched.title_counts is None or sketched.titled is None or sketched.words is None:
+        raise ValueError("the sketch pass ran without the related-story options")
+    stories = story_graph(
+        graph,
+        titled=sketched.titled,
+        title_terms=distinctive_columns(sketched.title_counts, verify.distinctive_share),
+        words=sketched.words,
+        text_terms=reranker.distinctive_terms(verify.distinctive_share),
+        config=verify,
+    )
+    return _union(pairs, related.reshape(-1, 2), len(sketched.sizes)), stories
+
+
+def _union(first: np.ndarray, second: np.ndarray, n: int) -> np.ndarray:
+    """The distinct pairs of two ``(m, 2)`` arrays, sorted by ``(a, b)``."""
+    codes = np.union1d(first[:, 0] * n + first[:, 1], second[:, 0] * n + second[:, 1])
+    return np.column_stack([codes // n, codes % n]).astype(np.int64)
+
+
+# --- Pass 3: prepare -----------------------------------------------------------------------
+
+
+@dataclass
+class _Prepared:
+    """The texts of the articles verification needs (``needed``, in that order), and their
+    term counts when the run kept document frequencies only."""
+
+    texts: list[str] = field(default_factory=list)
+    bodies: list[str] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+    raw_titles: list[str] = field(default_factory=list)
+    counts: list[sparse.csr_matrix] = field(default_factory=list)
+
+
+def _prepare(
+    source: ArticleSource,
+    catalog: Catalog,
+    needed: np.ndarray,
+    config: DedupConfig,
+    executor: ChunkExecutor,
+    progress: Progress,
+    counter: TermCounter | None,
+) -> _Prepared:
+    progress.start("reading texts to verify", len(needed))
+    keep = _needed_masks(catalog.accepted, needed)
+    prepared = _Prepared()
+    batches = (batch for batch, mask in zip(source.batches(keep), keep, strict=True) if mask.any())
+    recount = counter is not None
+    for part in executor.map(prepare_batch, batches, catalog.frequent, config, recount):
+        prepared.texts.extend(part.texts)
+        prepared.bodies.extend(part.bodies)
+        prepared.titles.extend(part.titles)
+        prepared.raw_titles.extend(part.raw_titles)
+        if counter is not None and part.terms is not None:
+            prepared.counts.append(counter.rows(part.terms))
+        progress.advance(len(part.texts))
+    return prepared
+
+
+def _needed_masks(accepted: list[np.ndarray], needed: np.ndarray) -> list[np.ndarray]:
+    """Per chunk, which records are articles that ``needed`` (sorted positions) holds."""
+    masks = []
+    start = 0
+    for keep in accepted:
+        count = int(np.count_nonzero(keep))
+        positions = np.arange(start, start + count)
+        at = np.minimum(np.searchsorted(needed, positions), max(len(needed) - 1, 0))
+        wanted = needed[at] == positions if len(needed) else np.zeros(count, dtype=bool)
+        mask = np.zeros(len(keep), dtype=bool)
+        mask[np.flatnonzero(keep)[wanted]] = True
+        masks.append(mask)
+        start += count
+    return masks
+
+
+# --- Verification --------------------------------------------------------------------------
+
+PAIRS_PER_ARTICLE_CHUNK = 5
+"""Candidate pairs per verification chunk, per article of an article chunk."""
+
+
+def _verify(
+    pairs: np.ndarray,
+    needed: np.ndarray,
+    prepared: _Prepared,
+    reranker: TfidfReranker,
+    config: DedupConfig,
+    executor: ChunkExecutor,
+    progress: Progress,
+) -> list[Match]:
+    progress.start("verifying", len(pairs))
+    local = np.searchsorted(needed, pairs)
+    if hasattr(reranker, "matrix_"):
+        cosines = pair_cosines(reranker.matrix_, pairs[:, 0], pairs[:, 1])
+    else:
+        # Vectors of the needed articles only; each equals its row of the run's matrix.
+        width = max(len(reranker.column_of_), 1)
+        counts = sparse.vstack(
+            [_widen(rows, width) for rows in prepared.counts]
+            or [sparse.csr_matrix((0, width), dtype=np.float32)],
+            format="csr",
+        )
+        cosines = pair_cosines(reranker.vectors(counts), local[:, 0], local[:, 1])
+    size = max(1, config.chunk_size * PAIRS_PER_ARTICLE_CHUNK)
+    starts = range(0, len(pairs), size)
+    batches = (
+        _pair_batch(pairs, local, cosines, start, start + size, needed, prepared, config)
+        for start in starts
+    )
+    matches: list[Match] = []
+    for start, (found, _seconds) in zip(starts, executor.map(verify_batch, batches), strict=True):
+        matches.extend(found)
+        progress.advance(min(start + size, len(pairs)) - start)
+    return matches
+
+
+def _widen(matrix: sparse.csr_matrix, width: int) -> sparse.csr_matrix:
+    """The same rows with ``width`` columns (the vocabulary grew after they were counted)."""
+    return sparse.csr_matrix(
+        (matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], width)
+    )
+
+
+def _pair_batch(
+    pairs: np.ndarray,
+    local: np.ndarray,
+    cosines: np.ndarray,
+    start: int,
+    stop: int,
+    needed: np.ndarray,
+    prepared: _Prepared,
+    config: DedupConfig,
+) -> PairBatch:
+    chunk_local = np.unique(local[start:stop].ravel())
+    picked = chunk_local.tolist()
+    return PairBatch(
+        pairs=pairs[start:stop],
+        cosines=cosines[start:stop],
+        positions=needed[chunk_local],
+        texts=[prepared.texts[i] for i in picked],
+        bodies=[prepared.bodies[i] for i in picked],
+        titles=[prepared.titles[i] for i in picked],
+        shingle=config.shingle,
+        verify=config.verify,
+    )
+
+
+__all__ = ["ArticleList", "ArticleSource", "Catalog", "RecordFiles", "RunOutcome", "run"]
