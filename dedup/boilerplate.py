@@ -46,29 +46,30 @@ class CleanedArticle:
 def split_blocks(text: str) -> list[str]:
     """Split a body into blocks: lines, or paragraphs when the text is hard-wrapped."""
     lines = join_hyphenated(text).splitlines()
-    if not _looks_hard_wrapped(lines):
-        return [line.strip() for line in lines if line.strip()]
+    stripped = [line.strip() for line in lines]
+    if not _looks_hard_wrapped(lines, stripped):
+        return [line for line in stripped if line]
     blocks: list[str] = []
     current: list[str] = []
-    for line in lines:
-        if not line.strip() or _INDENTED.match(line):
+    for line, content in zip(lines, stripped, strict=True):
+        if not content or _INDENTED.match(line):
             if current:
                 blocks.append(" ".join(current))
-            current = [line.strip()] if line.strip() else []
+            current = [content] if content else []
         else:
-            current.append(line.strip())
+            current.append(content)
     if current:
         blocks.append(" ".join(current))
     return blocks
 
 
-def _looks_hard_wrapped(lines: list[str]) -> bool:
+def _looks_hard_wrapped(lines: list[str], stripped: list[str]) -> bool:
     """Wire copy wrapped at a fixed width: many lines, nearly all of them short."""
-    filled = [line for line in lines if line.strip()]
+    filled = [len(line) for line, content in zip(lines, stripped, strict=True) if content]
     if len(filled) < 4:
         return False
-    short = sum(1 for line in filled if len(line) <= 80)
-    return short >= 0.9 * len(filled) and max(len(line) for line in filled) <= 100
+    short = sum(1 for length in filled if length <= 80)
+    return short >= 0.9 * len(filled) and max(filled) <= 100
 
 
 def normalize_blocks(text: str) -> tuple[list[str], list[str]]:

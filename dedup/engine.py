@@ -324,14 +324,20 @@ def _scan(
 
 class _IdChecker:
     """Turns a chunk's records into the run's articles in input order: bad records stop the
-    run or are skipped, and an id used twice is a bad record that names both places."""
+    run or are skipped, and an id used twice is a bad record that names both places.
+
+    It remembers where each article was read, for that message, as compactly as it can: per
+    chunk, the files' names once and each article's line number.
+    """
 
     def __init__(self, on_error: OnError) -> None:
         self.on_error = on_error
         self.skipped: list[str] = []
         self._first_seen: dict[ArticleId, int] = {}
         self._starts: list[int] = []
-        self._origins: list[list[str]] = []
+        self._files: list[list[str]] = []
+        self._which: list[np.ndarray] = []
+        self._lines: list[np.ndarray] = []
 
     def check(self, scan: Scan, start: int) -> list[int]:
         """The positions in ``scan.ids`` of the chunk's articles of the run."""
@@ -347,16 +353,13 @@ class _IdChecker:
             article_id, origin = scan.ids[j], scan.origins[j]
             earlier = self._first_seen.get(article_id)
             if earlier is not None:
-                self._reject(
-                    f"{origin}: duplicate id {article_id!r}, already used at "
-                    f"{self._origin(earlier, origins, start)}"
-                )
+                where = origins[earlier - start] if earlier >= start else self._origin(earlier)
+                self._reject(f"{origin}: duplicate id {article_id!r}, already used at {where}")
                 continue
             self._first_seen[article_id] = start + len(chosen)
             chosen.append(j)
             origins.append(origin)
-        self._starts.append(start)
-        self._origins.append(origins)
+        self._remember(start, origins)
         return chosen
 
     def _reject(self, message: str) -> None:
@@ -364,11 +367,22 @@ class _IdChecker:
             raise InputError(message)
         self.skipped.append(message)
 
-    def _origin(self, position: int, current: list[str], start: int) -> str:
-        if position >= start:
-            return current[position - start]
+    def _remember(self, start: int, origins: list[str]) -> None:
+        files: dict[str, int] = {}
+        which, lines = [], []
+        for origin in origins:
+            file, _, line = origin.rpartition(":")
+            which.append(files.setdefault(file, len(files)))
+            lines.append(int(line))
+        self._starts.append(start)
+        self._files.append(list(files))
+        self._which.append(np.asarray(which, dtype=np.int32))
+        self._lines.append(np.asarray(lines, dtype=np.int64))
+
+    def _origin(self, position: int) -> str:
         chunk = bisect.bisect_right(self._starts, position) - 1
-        return self._origins[chunk][position - self._starts[chunk]]
+        at = position - self._starts[chunk]
+        return f"{self._files[chunk][self._which[chunk][at]]}:{self._lines[chunk][at]}"
 
 
 def _concatenate(parts: list[np.ndarray], dtype: type) -> np.ndarray:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -294,5 +294,17 @@ def verify_batch(batch: PairBatch) -> tuple[list[Match], float]:
         config=batch.verify,
     )
     positions = batch.positions.tolist()
-    found = [replace(m, a=positions[m.a], b=positions[m.b]) for m in matches]
+    found = [
+        Match(
+            positions[m.a],
+            positions[m.b],
+            m.relation,
+            m.jaccard,
+            m.containment_ab,
+            m.containment_ba,
+            m.cosine,
+            m.title_similarity,
+        )
+        for m in matches
+    ]
     return found, time.process_time() - started

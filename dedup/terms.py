@@ -17,6 +17,7 @@ that need them (:meth:`TermCounter.rows`).
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -66,11 +67,9 @@ def count_terms(texts: Sequence[str], token_pattern: str = TOKEN_PATTERN) -> Ter
     counts: list[int] = []
     indptr = [0]
     for text in texts:
-        found: dict[int, int] = {}
-        for term in analyze(text):
-            number = vocabulary.setdefault(term, len(vocabulary))
-            found[number] = found.get(number, 0) + 1
-        indices.extend(found)
+        # A Counter lists a text's terms in order of first occurrence, counted in C.
+        found = Counter(analyze(text))
+        indices.extend([vocabulary.setdefault(term, len(vocabulary)) for term in found])
         counts.extend(found.values())
         indptr.append(len(indices))
     return TermChunk(
