@@ -30,6 +30,7 @@ from .config import DedupConfig, ShingleConfig, VerifyConfig
 from .errors import InputError
 from .ingest import FieldMap, RecordChunk, parse_chunk
 from .normalize import normalize_text, tokenize
+from .report import Mark, feed_record, jsonl_line
 from .shingle import make_shingle_batch
 from .signature import compute_signature_batch
 from .terms import WORD_PATTERN, TermChunk, count_terms
@@ -308,3 +309,15 @@ def verify_batch(batch: PairBatch) -> tuple[list[Match], float]:
         for m in matches
     ]
     return found, time.process_time() - started
+
+
+def render_batch(work: tuple[Batch, list[Mark | None]], annotate: bool) -> list[str]:
+    """The deduplicated feed's lines for a chunk: its records with their marks
+    (:func:`dedup.report.feed_record`)."""
+    batch, marks = work
+    lines = []
+    for article, mark in zip(batch.load_articles(), marks, strict=True):
+        record = feed_record(article.record, mark, annotate=annotate)
+        if record is not None:
+            lines.append(jsonl_line(record))
+    return lines

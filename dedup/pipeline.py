@@ -23,6 +23,8 @@ from .engine import ArticleList, NoProgress, Progress, RecordFiles, RunOutcome, 
 from .executor import ChunkExecutor, resolve_jobs
 from .index import LSHParams
 from .ingest import FieldMap, InputFiles, OnError, parse_chunk
+from .passes import render_batch
+from .report import Mark, feed_record, jsonl_line
 from .types import Article, ArticleId, Cluster, Match
 
 __all__ = [
@@ -77,6 +79,13 @@ class RunResult:
         """What template removal took out (:func:`dedup.report.explain_templates`)."""
         raise NotImplementedError
 
+    def feed_lines(self, marks: dict[int, Mark], *, annotate: bool) -> Iterator[str]:
+        """The lines of the deduplicated feed (:func:`dedup.report.write_outputs`)."""
+        for index, original in enumerate(self.records()):
+            record = feed_record(original, marks.get(index), annotate=annotate)
+            if record is not None:
+                yield jsonl_line(record)
+
 
 @dataclass(kw_only=True)
 class DedupResult(RunResult):
@@ -122,6 +131,14 @@ class StreamResult(RunResult):
                     raise article  # the input changed while it was read
                 yield article.record
 
+    def feed_lines(self, marks: dict[int, Mark], *, annotate: bool) -> Iterator[str]:
+        """The deduplicated feed, rendered chunk by chunk in worker processes."""
+        chunks = _chunk_marks(self.accepted, marks)
+        with ChunkExecutor(resolve_jobs(self.config.jobs)) as executor:
+            batches = self.source.batches(self.accepted)
+            for lines in executor.map(render_batch, zip(batches, chunks, strict=True), annotate):
+                yield from lines
+
     def close(self) -> None:
         """Remove the spool of standard input, if the run made one."""
         self.source.files.close()
@@ -136,6 +153,15 @@ class StreamResult(RunResult):
         if self.removals is None:
             raise ValueError("template removals are kept only when the run is asked to explain")
         return self.removals
+
+
+def _chunk_marks(accepted: list[Any], marks: dict[int, Mark]) -> Iterator[list[Mark | None]]:
+    """Each chunk's marks, one per article of the run in it."""
+    start = 0
+    for keep in accepted:
+        count = int(keep.sum())
+        yield [marks.get(position) for position in range(start, start + count)]
+        start += count
 
 
 def _executor(config: DedupConfig) -> ChunkExecutor:

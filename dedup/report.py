@@ -10,14 +10,16 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from .errors import DedupError
-from .pipeline import RunResult
 from .types import ArticleId, Cluster, Match
+
+if TYPE_CHECKING:
+    from .pipeline import RunResult
 
 CLUSTERS_FILE = "clusters.jsonl"
 PAIRS_FILE = "pairs.jsonl"
@@ -54,6 +56,43 @@ def pair_record(match: Match, ids: Sequence[ArticleId]) -> dict[str, Any]:
     }
 
 
+Mark = tuple[str, ArticleId | None]
+"""A clustered article's duplicate cluster, and the representative it copies (``None`` for the
+representative itself)."""
+
+
+def feed_marks(result: RunResult) -> dict[int, Mark]:
+    """The :data:`Mark` of every article in a duplicate cluster, by position."""
+    marks: dict[int, Mark] = {}
+    for cluster in result.duplicate_clusters:
+        for member in cluster.members:
+            is_copy = member.index != cluster.representative
+            marks[member.index] = (
+                cluster.id,
+                result.ids[cluster.representative] if is_copy else None,
+            )
+    return marks
+
+
+def feed_record(
+    record: dict[str, Any], mark: Mark | None, *, annotate: bool
+) -> dict[str, Any] | None:
+    """One record of the deduplicated feed, or ``None`` for a duplicate the feed drops."""
+    cluster, duplicate_of = mark if mark is not None else (None, None)
+    if duplicate_of is not None and not annotate:
+        return None
+    record = dict(record)
+    record["cluster"] = cluster
+    if annotate:
+        record["duplicate_of"] = duplicate_of
+    return record
+
+
+def jsonl_line(record: dict[str, Any]) -> str:
+    """One line of an output file."""
+    return json.dumps(record, ensure_ascii=False, default=str) + "\n"
+
+
 def deduplicated_records(result: RunResult, *, annotate: bool = False) -> Iterator[dict[str, Any]]:
     """The input records in input order, with a ``cluster`` field.
 
@@ -61,21 +100,11 @@ def deduplicated_records(result: RunResult, *, annotate: bool = False) -> Iterat
     it, every record is kept, and ``duplicate_of`` names the representative a duplicate copies
     (``null`` for representatives and singletons).
     """
-    cluster_of: dict[int, Cluster] = {}
-    for cluster in result.duplicate_clusters:
-        for member in cluster.members:
-            cluster_of[member.index] = cluster
+    marks = feed_marks(result)
     for index, original in enumerate(result.records()):
-        found = cluster_of.get(index)
-        representative = found.representative if found else index
-        if representative != index and not annotate:
-            continue
-        record = dict(original)
-        record["cluster"] = found.id if found else None
-        if annotate:
-            is_duplicate = representative != index
-            record["duplicate_of"] = result.ids[representative] if is_duplicate else None
-        yield record
+        record = feed_record(original, marks.get(index), annotate=annotate)
+        if record is not None:
+            yield record
 
 
 def write_outputs(result: RunResult, out_dir: Path, *, annotate: bool = False) -> list[Path]:
@@ -89,9 +118,9 @@ def write_outputs(result: RunResult, out_dir: Path, *, annotate: bool = False) -
     """
     ids = result.ids
     contents = {
-        CLUSTERS_FILE: (cluster_record(c, ids) for c in result.clusters),
-        PAIRS_FILE: (pair_record(m, ids) for m in result.matches),
-        DEDUPLICATED_FILE: deduplicated_records(result, annotate=annotate),
+        CLUSTERS_FILE: (jsonl_line(cluster_record(c, ids)) for c in result.clusters),
+        PAIRS_FILE: (jsonl_line(pair_record(m, ids)) for m in result.matches),
+        DEDUPLICATED_FILE: result.feed_lines(feed_marks(result), annotate=annotate),
     }
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -100,12 +129,12 @@ def write_outputs(result: RunResult, out_dir: Path, *, annotate: bool = False) -
         raise OutputError(f"cannot write to {out_dir}: {error.strerror or error}") from error
 
 
-def _write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> Path:
+def _write_jsonl(path: Path, lines: Iterable[str]) -> Path:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            for record in records:
-                stream.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+            for line in lines:
+                stream.write(line)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

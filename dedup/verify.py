@@ -95,6 +95,8 @@ class TfidfReranker:
         n_rows = counts.shape[0]
         if not self.terms_:  # no terms at all, e.g. every body is punctuation
             return sparse.csr_matrix((n_rows, 1), dtype=np.float32)
+        if n_rows == 0:
+            return sparse.csr_matrix((0, len(self.terms_)), dtype=np.float32)
         columns = self.column_of_[counts.indices]
         keep = columns >= 0
         row_of = np.repeat(np.arange(n_rows), np.diff(counts.indptr))

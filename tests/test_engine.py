@@ -73,3 +73,12 @@ def test_engine_streamed_run_explains_template_removal(feed_path: Path):
         report = streamed.template_report()
     assert report.removed_in == expected.template_report().removed_in
     assert report.removed_in["Stay informed"] == 6
+
+
+def test_engine_streamed_run_without_candidates(tmp_path: Path):
+    from conftest import SEEDS
+
+    for related in (True, False):
+        config = DedupConfig(verify=VerifyConfig(related=related), jobs=1)
+        with find_duplicates_in_files([SEEDS], config) as result:
+            assert (len(result), result.duplicate_clusters) == (2, [])
