@@ -245,7 +245,7 @@ def run(
     del sketched
     with timer.stage("prepare"):
         needed = np.unique(pairs.ravel())
-        prepared = _prepare(source, catalog, needed, config, executor, progress, counter)
+        prepared = _prepare(source, catalog, needed, config, executor, progress, counter, reranker)
     with timer.stage("verify"):
         matches = _verify(pairs, needed, prepared, reranker, config, executor, progress)
     with timer.stage("clusters"):
@@ -496,13 +496,13 @@ def _union(first: np.ndarray, second: np.ndarray, n: int) -> np.ndarray:
 @dataclass
 class _Prepared:
     """The texts of the articles verification needs (``needed``, in that order), and their
-    term counts when the run kept document frequencies only."""
+    TF-IDF vectors when the run kept document frequencies only."""
 
     texts: list[str] = field(default_factory=list)
     bodies: list[str] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)
     raw_titles: list[str] = field(default_factory=list)
-    counts: list[sparse.csr_matrix] = field(default_factory=list)
+    vectors: list[sparse.csr_matrix] = field(default_factory=list)
 
 
 def _prepare(
@@ -513,6 +513,7 @@ def _prepare(
     executor: ChunkExecutor,
     progress: Progress,
     counter: TermCounter | None,
+    reranker: TfidfReranker,
 ) -> _Prepared:
     progress.start("reading texts to verify", len(needed))
     keep = _needed_masks(catalog.accepted, needed)
@@ -525,7 +526,7 @@ def _prepare(
         prepared.titles.extend(part.titles)
         prepared.raw_titles.extend(part.raw_titles)
         if counter is not None and part.terms is not None:
-            prepared.counts.append(counter.rows(part.terms))
+            prepared.vectors.append(reranker.vectors(counter.rows(part.terms)))
         progress.advance(len(part.texts))
     return prepared
 
@@ -567,13 +568,13 @@ def _verify(
         cosines = pair_cosines(reranker.matrix_, pairs[:, 0], pairs[:, 1])
     else:
         # Vectors of the needed articles only; each equals its row of the run's matrix.
-        width = max(len(reranker.column_of_), 1)
-        counts = sparse.vstack(
-            [_widen(rows, width) for rows in prepared.counts]
-            or [sparse.csr_matrix((0, width), dtype=np.float32)],
-            format="csr",
+        width = max(len(reranker.terms_), 1)
+        vectors = sparse.vstack(
+            prepared.vectors or [sparse.csr_matrix((0, width), dtype=np.float32)], format="csr"
         )
-        cosines = pair_cosines(reranker.vectors(counts), local[:, 0], local[:, 1])
+        prepared.vectors.clear()
+        cosines = pair_cosines(vectors, local[:, 0], local[:, 1])
+        del vectors
     size = max(1, config.chunk_size * PAIRS_PER_ARTICLE_CHUNK)
     starts = range(0, len(pairs), size)
     batches = (
@@ -585,13 +586,6 @@ def _verify(
         matches.extend(found)
         progress.advance(min(start + size, len(pairs)) - start)
     return matches
-
-
-def _widen(matrix: sparse.csr_matrix, width: int) -> sparse.csr_matrix:
-    """The same rows with ``width`` columns (the vocabulary grew after they were counted)."""
-    return sparse.csr_matrix(
-        (matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], width)
-    )
 
 
 def _pair_batch(
