@@ -82,3 +82,22 @@ def test_engine_streamed_run_without_candidates(tmp_path: Path):
         config = DedupConfig(verify=VerifyConfig(related=related), jobs=1)
         with find_duplicates_in_files([SEEDS], config) as result:
             assert (len(result), result.duplicate_clusters) == (2, [])
+
+
+def test_engine_without_related_keeps_no_term_rows(feed_path: Path, monkeypatch):
+    """--no-related: only document frequencies are kept, not each text's term counts."""
+    import dedup.engine as engine
+    from dedup.terms import TermCounter
+
+    made: list[bool] = []
+
+    class Recording(TermCounter):
+        def __init__(self, *, keep_rows: bool = True) -> None:
+            super().__init__(keep_rows=keep_rows)
+            made.append(keep_rows)
+
+    monkeypatch.setattr(engine, "TermCounter", Recording)
+    config = DedupConfig(verify=VerifyConfig(related=False), chunk_size=4, jobs=1)
+    with find_duplicates_in_files([feed_path], config) as result:
+        assert result.duplicate_clusters
+    assert made == [False]
