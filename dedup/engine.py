@@ -47,6 +47,7 @@ from .passes import (
     prepare_batch,
     scan_batch,
     sketch_batch,
+    unpack_texts,
     verify_batch,
 )
 from .signature import DEFAULT_SCHEME, SignatureBatch
@@ -269,7 +270,9 @@ def run(
         timings=timer.seconds,
         cleaned=cleaned,
         template_report=template_report,
-        titles={p: prepared.raw_titles[i] for p, i in zip(representatives, at, strict=True)},
+        titles={
+            p: unpack_texts(prepared.packed[i])[3] for p, i in zip(representatives, at, strict=True)
+        },
     )
 
 
@@ -495,13 +498,11 @@ def _union(first: np.ndarray, second: np.ndarray, n: int) -> np.ndarray:
 
 @dataclass
 class _Prepared:
-    """The texts of the articles verification needs (``needed``, in that order), and their
-    TF-IDF vectors when the run kept document frequencies only."""
+    """What verification needs of each article it needs (``needed``, in that order), packed
+    (:func:`dedup.passes.pack_texts`), and their TF-IDF vectors when the run kept document
+    frequencies only."""
 
-    texts: list[str] = field(default_factory=list)
-    bodies: list[str] = field(default_factory=list)
-    titles: list[str] = field(default_factory=list)
-    raw_titles: list[str] = field(default_factory=list)
+    packed: list[bytes] = field(default_factory=list)
     vectors: list[sparse.csr_matrix] = field(default_factory=list)
 
 
@@ -521,13 +522,10 @@ def _prepare(
     batches = (batch for batch, mask in zip(source.batches(keep), keep, strict=True) if mask.any())
     recount = counter is not None
     for part in executor.map(prepare_batch, batches, catalog.frequent, config, recount):
-        prepared.texts.extend(part.texts)
-        prepared.bodies.extend(part.bodies)
-        prepared.titles.extend(part.titles)
-        prepared.raw_titles.extend(part.raw_titles)
+        prepared.packed.extend(part.packed)
         if counter is not None and part.terms is not None:
             prepared.vectors.append(reranker.vectors(counter.rows(part.terms)))
-        progress.advance(len(part.texts))
+        progress.advance(len(part.packed))
     return prepared
 
 
@@ -604,9 +602,7 @@ def _pair_batch(
         pairs=pairs[start:stop],
         cosines=cosines[start:stop],
         positions=needed[chunk_local],
-        texts=[prepared.texts[i] for i in picked],
-        bodies=[prepared.bodies[i] for i in picked],
-        titles=[prepared.titles[i] for i in picked],
+        packed=[prepared.packed[i] for i in picked],
         shingle=config.shingle,
         verify=config.verify,
     )
