@@ -566,11 +566,7 @@ def _verify(
         cosines = pair_cosines(reranker.matrix_, pairs[:, 0], pairs[:, 1])
     else:
         # Vectors of the needed articles only; each equals its row of the run's matrix.
-        width = max(len(reranker.terms_), 1)
-        vectors = sparse.vstack(
-            prepared.vectors or [sparse.csr_matrix((0, width), dtype=np.float32)], format="csr"
-        )
-        prepared.vectors.clear()
+        vectors = _stack_rows(prepared.vectors, max(len(reranker.terms_), 1))
         cosines = pair_cosines(vectors, local[:, 0], local[:, 1])
         del vectors
     size = max(1, config.chunk_size * PAIRS_PER_ARTICLE_CHUNK)
@@ -584,6 +580,29 @@ def _verify(
         matches.extend(found)
         progress.advance(min(start + size, len(pairs)) - start)
     return matches
+
+
+def _stack_rows(parts: list[sparse.csr_matrix], width: int) -> sparse.csr_matrix:
+    """The rows of ``parts`` as one matrix, emptying ``parts`` as they are copied: at most one
+    part is held twice (``sparse.vstack`` holds all of them twice)."""
+    nnz = sum(part.nnz for part in parts)
+    data = np.empty(nnz, dtype=np.float32)
+    indices = np.empty(nnz, dtype=np.int32)
+    indptr = [np.zeros(1, dtype=np.int64)]
+    at = 0
+    for part in _drain(parts):
+        data[at : at + part.nnz] = part.data
+        indices[at : at + part.nnz] = part.indices
+        indptr.append(part.indptr[1:].astype(np.int64) + at)
+        at += part.nnz
+    offsets = np.concatenate(indptr)
+    return sparse.csr_matrix((data, indices, offsets), shape=(len(offsets) - 1, width))
+
+
+def _drain(parts: list[sparse.csr_matrix]) -> Iterator[sparse.csr_matrix]:
+    parts.reverse()
+    while parts:
+        yield parts.pop()
 
 
 def _pair_batch(
