@@ -98,8 +98,10 @@ class ArticleList:
 
     def batches(self, keep: Sequence[np.ndarray] | None = None) -> Iterator[Batch]:
         for number, start in enumerate(range(0, len(self.articles), self.chunk_size)):
-            part = list(self.articles[start : start + self.chunk_size])
-            yield Batch(articles=part, keep=None if keep is None else keep[number])
+            part = self.articles[start : start + self.chunk_size]
+            if keep is not None:  # only the kept articles travel to a worker
+                part = [article for article, kept in zip(part, keep[number], strict=True) if kept]
+            yield Batch(articles=list(part))
 
     def describe(self) -> str:
         return "the articles"
@@ -114,9 +116,9 @@ class RecordFiles:
 
     def batches(self, keep: Sequence[np.ndarray] | None = None) -> Iterator[Batch]:
         for number, chunk in enumerate(self.files.chunks()):
-            yield Batch(
-                records=chunk, keep=None if keep is None else keep[number], fields=self.fields
-            )
+            if keep is not None:  # only the kept records travel to a worker
+                chunk = chunk.subset(keep[number])
+            yield Batch(records=chunk, fields=self.fields)
 
     def describe(self) -> str:
         return self.files.describe()

@@ -333,6 +333,17 @@ class RecordChunk:
     def __len__(self) -> int:
         return len(self.line_numbers)
 
+    def subset(self, keep: Sequence[bool] | np.ndarray) -> RecordChunk:
+        """The chunk with only the records marked in ``keep``."""
+        chosen = [position for position, kept in enumerate(keep) if kept]
+        return RecordChunk(
+            self.name,
+            [self.line_numbers[i] for i in chosen],
+            lines=None if self.lines is None else [self.lines[i] for i in chosen],
+            records=None if self.records is None else [self.records[i] for i in chosen],
+            files=None if self.files is None else [self.files[i] for i in chosen],
+        )
+
     def origin(self, position: int) -> str:
         """``file:line`` of a record, as error messages name it."""
         name = self.files[position] if self.files is not None else self.name
