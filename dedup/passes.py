@@ -289,7 +289,7 @@ class PairBatch:
     """A chunk of candidate pairs with what verification needs of their articles.
 
     Attributes:
-        pairs: ``(m, 2)`` run positions, sorted, ``a < b``.
+        pairs: ``(m, 2)`` run positions, ``a < b``, sorted by ``(a, b)``.
         cosines: TF-IDF cosine of each pair.
         positions: the run positions of the articles the pairs refer to, sorted; ``packed``
             follows them (:attr:`Prepared.packed`).
