@@ -237,6 +237,8 @@ def run(
         progress.advance(n)
     with timer.stage("tfidf"):
         reranker = TfidfReranker().fit_counts(sketched.text_counts)
+        if hasattr(reranker, "matrix_"):  # the counts are in the TF-IDF matrix now
+            sketched.text_counts.release_rows()
     stories = None
     if config.verify.related:
         with timer.stage("related"):

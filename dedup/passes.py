@@ -51,24 +51,19 @@ class Batch:
 
     Attributes:
         articles: articles given in memory (:func:`dedup.find_duplicates`)...
-        records: ... or records read from an input.
-        keep: which of them to process (a later pass skips bad records and, when it needs
-            only some articles, the others); ``None`` for all.
+        records: ... or records read from an input (a later pass sends only the records it
+            needs: no bad ones, and in pass 3 only the articles of candidate pairs).
         fields: input field names, for records.
     """
 
     articles: list[Article] | None = None
     records: RecordChunk | None = None
-    keep: np.ndarray | None = None
     fields: FieldMap = field(default_factory=FieldMap)
 
     def load(self) -> list[Article | InputError]:
         if self.records is not None:
-            return parse_chunk(self.records, self.fields, self.keep)
-        articles = self.articles or []
-        if self.keep is None:
-            return list(articles)
-        return [article for article, kept in zip(articles, self.keep, strict=True) if kept]
+            return parse_chunk(self.records, self.fields)
+        return list(self.articles or [])
 
     def load_articles(self) -> list[Article]:
         """The batch's articles, which an earlier pass found good."""

@@ -126,7 +126,7 @@ class StreamResult(RunResult):
         for batch in self.source.batches(self.accepted):
             if batch.records is None:
                 continue
-            for article in parse_chunk(batch.records, batch.fields, batch.keep):
+            for article in parse_chunk(batch.records, batch.fields):
                 if not isinstance(article, Article):
                     raise article  # the input changed while it was read
                 yield article.record

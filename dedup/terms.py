@@ -151,6 +151,12 @@ class TermCounter:
             return sparse.csr_matrix((0, width), dtype=np.float32)
         return sparse.vstack(parts, format="csr", dtype=np.float32)  # type: ignore[return-value]
 
+    def release_rows(self) -> None:
+        """Drop the texts' counts (once they are turned into vectors); document frequencies
+        and the vocabulary stay."""
+        self._rows = []
+        self.keep_rows = False
+
     def rows(self, chunk: TermChunk) -> sparse.csr_matrix:
         """The counts of texts counted again after the run (their terms are all known), with
         the run-wide columns: the rows :meth:`matrix` would hold for them."""
