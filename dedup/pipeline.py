@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import numpy as np
+
 from .boilerplate import CleanedArticle, TemplateReport
 from .config import DedupConfig
 from .engine import ArticleList, NoProgress, Progress, RecordFiles, RunOutcome, run
+from .errors import InputError
 from .executor import ChunkExecutor, resolve_jobs
 from .index import LSHParams
 from .ingest import FieldMap, InputFiles, OnError, parse_chunk
@@ -115,7 +118,7 @@ class StreamResult(RunResult):
 
     skipped: list[str]
     source: RecordFiles
-    accepted: list[Any]
+    accepted: list[np.ndarray]
     titles: dict[int, str]
     removals: TemplateReport | None = None
 
@@ -155,7 +158,7 @@ class StreamResult(RunResult):
         return self.removals
 
 
-def _chunk_marks(accepted: list[Any], marks: dict[int, Mark]) -> Iterator[list[Mark | None]]:
+def _chunk_marks(accepted: list[np.ndarray], marks: dict[int, Mark]) -> Iterator[list[Mark | None]]:
     """Each chunk's marks, one per article of the run in it."""
     start = 0
     for keep in accepted:
@@ -239,8 +242,6 @@ def find_duplicates_in_files(
     """
     config = config or DedupConfig()
     if on_error not in ("stop", "skip"):
-        from .errors import InputError
-
         raise InputError(f"on_error must be 'stop' or 'skip'; got {on_error!r}")
     files = InputFiles(inputs, stdin=stdin, chunk_size=config.chunk_size)
     source = RecordFiles(files, fields or FieldMap())
