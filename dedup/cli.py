@@ -191,7 +191,7 @@ def find_command(
 ) -> None:
     """Find copies and related stories; write clusters, scored pairs and a deduplicated feed.
 
-    The inputs are streamed in chunks and read several times (stdin is spooled to a
+    The inputs are streamed in chunks and read three times (stdin is spooled to a
     temporary file), so memory holds signatures, not texts.
 
     Example: dedup find articles.jsonl --out dedup-out

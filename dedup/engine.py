@@ -7,9 +7,10 @@ A run never needs every article's text at once:
    publication time, length);
 2. **sketch**: clean each chunk with the run's template set, shingle it and keep only the
    MinHash signatures and shingle counts, plus term counts for TF-IDF (every text's counts when
-   the related-story search needs the TF-IDF matrix, else only document frequencies);
+   the related-story search needs the TF-IDF matrix, else only document frequencies); what
+   verification may need of each article goes to a temporary file (:class:`~dedup.spill.Spill`);
 3. LSH candidates from the signatures; the related-story search over the TF-IDF matrix;
-4. **prepare**: read again only the articles that candidate pairs refer to;
+4. **prepare**: read back from the spill only the articles that candidate pairs refer to;
 5. **verify** the candidates chunk by chunk; cluster.
 
 Every chunk's work is a pure function in :mod:`dedup.passes`, mapped over the chunks by a
@@ -45,13 +46,13 @@ from .passes import (
     Scan,
     Sketch,
     SketchOptions,
-    prepare_batch,
     scan_batch,
     sketch_batch,
     unpack_texts,
     verify_batch,
 )
 from .signature import DEFAULT_SCHEME, SignatureBatch
+from .spill import Spill
 from .terms import TermCounter
 from .types import Article, ArticleId, Cluster, Match
 from .verify import (
@@ -225,10 +226,28 @@ def run(
     if n == 0 and on_error is not None:
         raise InputError(f"no articles found in {source.describe()}")
 
+    with Spill() as spill:
+        return _run_on(
+            source, catalog, config, executor, progress, timer, spill, keep_cleaned, explain
+        )
+
+
+def _run_on(
+    source: ArticleSource,
+    catalog: Catalog,
+    config: DedupConfig,
+    executor: ChunkExecutor,
+    progress: Progress,
+    timer: _Timer,
+    spill: Spill,
+    keep_cleaned: bool,
+    explain: bool,
+) -> RunOutcome:
+    n = len(catalog)
     options = SketchOptions(related=config.verify.related, cleaned=keep_cleaned, explain=explain)
     work: dict[str, float] = {}
     with timer.shared(work):
-        sketched = _sketch(source, catalog, config, options, executor, progress, work)
+        sketched = _sketch(source, catalog, config, options, executor, progress, work, spill)
     with timer.stage("candidates"):
         progress.start("LSH candidates", n)
         signatures = SignatureBatch(sketched.signatures, config.lsh.seed, DEFAULT_SCHEME)
@@ -251,7 +270,7 @@ def run(
     del sketched
     with timer.stage("prepare"):
         needed = np.unique(pairs.ravel())
-        prepared = _prepare(source, catalog, needed, config, executor, progress, counter, reranker)
+        prepared = _prepare(spill, needed, progress, counter, reranker)
     with timer.stage("verify"):
         matches = _verify(pairs, needed, prepared, reranker, config, executor, progress)
     with timer.stage("clusters"):
@@ -420,6 +439,7 @@ def _sketch(
     executor: ChunkExecutor,
     progress: Progress,
     work: dict[str, float],
+    spill: Spill,
 ) -> _Sketched:
     n = len(catalog)
     progress.start("shingles, signatures", n)
@@ -437,7 +457,7 @@ def _sketch(
     batches = source.batches(catalog.accepted)
     for sketch in executor.map(sketch_batch, batches, catalog.frequent, config, options):
         stop = start + len(sketch.sizes)
-        _store(out, sketch, start, stop)
+        _store(out, sketch, start, stop, spill)
         for name, seconds in sketch.seconds.items():
             work[name] = work.get(name, 0.0) + seconds
         progress.advance(stop - start)
@@ -445,10 +465,14 @@ def _sketch(
     return out
 
 
-def _store(out: _Sketched, sketch: Sketch, start: int, stop: int) -> None:
+def _store(out: _Sketched, sketch: Sketch, start: int, stop: int, spill: Spill) -> None:
     out.signatures[start:stop] = sketch.signatures
     out.sizes[start:stop] = sketch.sizes
-    out.text_counts.add(sketch.terms)
+    numbers = out.text_counts.add(sketch.terms)
+    if out.text_counts.keep_rows:
+        spill.write(sketch.packed)
+    else:  # the counts of the articles verification needs are read back with their texts
+        spill.write(sketch.packed, sketch.terms.indptr, numbers, sketch.terms.counts)
     if out.words is not None and sketch.words is not None:
         out.words[start:stop] = sketch.words
     if out.titled is not None and sketch.titled is not None:
@@ -512,42 +536,35 @@ class _Prepared:
 
 
 def _prepare(
-    source: ArticleSource,
-    catalog: Catalog,
+    spill: Spill,
     needed: np.ndarray,
-    config: DedupConfig,
-    executor: ChunkExecutor,
     progress: Progress,
     counter: TermCounter | None,
     reranker: TfidfReranker,
 ) -> _Prepared:
+    """The needed articles' packed texts, read back from the spill, and their TF-IDF vectors
+    when the run kept document frequencies only (``counter``)."""
     progress.start("reading texts to verify", len(needed))
-    keep = _needed_masks(catalog.accepted, needed)
     prepared = _Prepared()
-    batches = (batch for batch, mask in zip(source.batches(keep), keep, strict=True) if mask.any())
-    recount = counter is not None
-    for part in executor.map(prepare_batch, batches, catalog.frequent, config, recount):
-        prepared.packed.extend(part.packed)
-        if counter is not None and part.terms is not None:
-            prepared.vectors.append(reranker.vectors(counter.rows(part.terms)))
-        progress.advance(len(part.packed))
-    return prepared
-
-
-def _needed_masks(accepted: list[np.ndarray], needed: np.ndarray) -> list[np.ndarray]:
-    """Per chunk, which records are articles that ``needed`` (sorted positions) holds."""
-    masks = []
     start = 0
-    for keep in accepted:
-        count = int(np.count_nonzero(keep))
-        positions = np.arange(start, start + count)
-        at = np.minimum(np.searchsorted(needed, positions), max(len(needed) - 1, 0))
-        wanted = needed[at] == positions if len(needed) else np.zeros(count, dtype=bool)
-        mask = np.zeros(len(keep), dtype=bool)
-        mask[np.flatnonzero(keep)[wanted]] = True
-        masks.append(mask)
-        start += count
-    return masks
+    for chunk in spill.read():
+        stop = start + len(chunk)
+        picked = needed[np.searchsorted(needed, start) : np.searchsorted(needed, stop)] - start
+        start = stop
+        if picked.size == 0:
+            continue
+        prepared.packed.extend(chunk.packed(i) for i in picked.tolist())
+        if counter is not None:
+            lengths = chunk.indptr[picked + 1] - chunk.indptr[picked]
+            indptr = np.zeros(picked.size + 1, dtype=np.int64)
+            np.cumsum(lengths, out=indptr[1:])
+            entries = np.repeat(chunk.indptr[picked] - indptr[:-1], lengths) + np.arange(
+                int(indptr[-1])
+            )
+            rows = counter.numbered_rows(indptr, chunk.indices[entries], chunk.counts[entries])
+            prepared.vectors.append(reranker.vectors(rows))
+        progress.advance(picked.size)
+    return prepared
 
 
 # --- Verification --------------------------------------------------------------------------

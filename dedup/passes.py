@@ -2,9 +2,9 @@
 
 A run passes over its articles (:mod:`dedup.pipeline`) in chunks, and each chunk's work is a
 function here: :func:`scan_batch` (pass 1: parse, template statistics, what clustering needs),
-:func:`sketch_batch` (pass 2: template removal, shingles, MinHash signatures, term counts),
-:func:`prepare_batch` (pass 3: the texts of the articles verification needs) and
-:func:`verify_batch` (verification of a chunk of candidate pairs). Each is a pure function of
+:func:`sketch_batch` (pass 2: template removal, shingles, MinHash signatures, term counts,
+and the texts verification may need, packed), :func:`verify_batch` (verification of a chunk of
+candidate pairs) and :func:`render_batch` (the deduplicated feed). Each is a pure function of
 its chunk and returns compact arrays, so chunks can go to any worker in any order and the run's
 result does not depend on how many there are.
 """
@@ -51,8 +51,8 @@ class Batch:
 
     Attributes:
         articles: articles given in memory (:func:`dedup.find_duplicates`)...
-        records: ... or records read from an input (a later pass sends only the records it
-            needs: no bad ones, and in pass 3 only the articles of candidate pairs).
+        records: ... or records read from an input (a later pass sends only the run's
+            articles, no bad records).
         fields: input field names, for records.
     """
 
@@ -162,6 +162,7 @@ class Sketch:
     signatures: np.ndarray
     sizes: np.ndarray
     terms: TermChunk
+    packed: list[bytes] = field(default_factory=list)
     words: np.ndarray | None = None
     titled: np.ndarray | None = None
     title_terms: TermChunk | None = None
@@ -205,10 +206,18 @@ def sketch_batch(
     seconds["signatures"] = time.process_time() - started
 
     started = time.process_time()
+    packed = [
+        pack_texts(text, article.text, normalize_text(article.title), article.title)
+        for text, article in zip(texts, articles, strict=True)
+    ]
+    seconds["prepare"] = time.process_time() - started
+
+    started = time.process_time()
     sketch = Sketch(
         signatures=signatures.hashvalues,
         sizes=shingles.sizes,
         terms=count_terms(texts),
+        packed=packed,
         cleaned=cleaned if options.cleaned else None,
         template_report=TemplateReport().add(cleaned) if options.explain else None,
     )
@@ -222,6 +231,7 @@ def sketch_batch(
             WORD_PATTERN,
         )
     seconds["tfidf"] = time.process_time() - started
+    seconds["prepare"] = seconds.pop("prepare")  # packing texts: verification's preparation
     sketch.seconds = seconds
     return sketch
 
@@ -244,39 +254,6 @@ def unpack_texts(packed: bytes) -> list[str]:
         texts.append(data[at : at + length].decode("utf-8"))
         at += length
     return texts
-
-
-@dataclass
-class Prepared:
-    """Pass 3 over a chunk: what verification compares, of the articles it needs.
-
-    Attributes:
-        packed: per article, :func:`pack_texts` of its cleaned body, its body as read, its
-            normalized title and its title as read.
-        terms: the cleaned bodies' term counts, when the run did not keep them.
-    """
-
-    packed: list[bytes]
-    terms: TermChunk | None
-    seconds: float
-
-
-def prepare_batch(
-    batch: Batch, frequent: np.ndarray, config: DedupConfig, counts: bool
-) -> Prepared:
-    """The cleaned bodies, bodies as read and titles of a chunk's articles (the ``keep`` ones),
-    with their term counts when the run did not keep them (``counts``)."""
-    started = time.process_time()
-    articles = batch.load_articles()
-    texts = [article.text for article in clean_batch(articles, frequent, config)]
-    return Prepared(
-        packed=[
-            pack_texts(text, article.text, normalize_text(article.title), article.title)
-            for text, article in zip(texts, articles, strict=True)
-        ],
-        terms=count_terms(texts) if counts else None,
-        seconds=time.process_time() - started,
-    )
 
 
 @dataclass

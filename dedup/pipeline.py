@@ -220,12 +220,13 @@ def find_duplicates_in_files(
 ) -> StreamResult:
     """:func:`find_duplicates` over input files, streamed in chunks with bounded memory.
 
-    The inputs are read several times (standard input is spooled to a temporary file): to
-    count template blocks and keep each article's id, date and length; to compute each
-    article's signature; and to read the texts of the articles in candidate pairs. Per article,
-    a run holds its MinHash signature and those few figures; the related-story search
-    (``config.verify.related``) also holds the run's sparse TF-IDF matrix. Call
-    :meth:`StreamResult.records` (before the inputs change) to stream the records again.
+    The inputs are read twice (standard input is spooled to a temporary file): to count
+    template blocks and keep each article's id, date and length; and to compute each article's
+    signature, writing its cleaned text to a temporary file from which the articles in
+    candidate pairs are read back. Per article, a run holds its MinHash signature and those few
+    figures; the related-story search (``config.verify.related``) also holds the run's sparse
+    TF-IDF matrix. Call :meth:`StreamResult.records` (before the inputs change) to stream the
+    records again.
 
     Args:
         inputs: as :func:`dedup.ingest.read_articles` takes them.

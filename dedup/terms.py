@@ -95,8 +95,12 @@ class TermCounter:
         self._df = np.zeros(1024, dtype=np.int64)
         self._rows: list[sparse.csr_matrix] = []
 
-    def add(self, chunk: TermChunk) -> None:
-        """Count one chunk's texts as the next texts of the run."""
+    def add(self, chunk: TermChunk) -> np.ndarray:
+        """Count one chunk's texts as the next texts of the run.
+
+        Returns:
+            the run-wide number of each entry's term (``chunk.indices`` renumbered).
+        """
         numbers = self._numbers(chunk.terms, grow=True)
         global_indices = numbers[chunk.indices]
         self._df[: len(self.vocabulary)] += np.bincount(
@@ -105,6 +109,7 @@ class TermCounter:
         self.documents += len(chunk)
         if self.keep_rows:
             self._rows.append(self._csr(chunk, global_indices))
+        return global_indices
 
     def _numbers(self, terms: list[str], *, grow: bool) -> np.ndarray:
         vocabulary = self.vocabulary
@@ -162,6 +167,14 @@ class TermCounter:
         the run-wide columns: the rows :meth:`matrix` would hold for them."""
         global_indices = self._numbers(chunk.terms, grow=False)[chunk.indices]
         return self._csr(chunk, global_indices)
+
+    def numbered_rows(
+        self, indptr: np.ndarray, indices: np.ndarray, counts: np.ndarray
+    ) -> sparse.csr_matrix:
+        """Rows of counts already given run-wide term numbers (as :meth:`add` returned them):
+        the rows :meth:`matrix` would hold for those texts."""
+        chunk = TermChunk(terms=[], indptr=indptr, indices=indices, counts=counts)
+        return self._csr(chunk, indices)
 
 
 def _widen(matrix: sparse.csr_matrix, width: int) -> sparse.csr_matrix:

@@ -56,6 +56,12 @@ def test_terms_rows_recounted_alone_equal_the_run_matrix():
     picked = [7, 0, 4]
     rows = only_df.vectors(counter.rows(count_terms([TEXTS[i] for i in picked])))
     assert_same_csr(rows, reranker.matrix_[picked])
+    # Counts numbered when they were added give the same rows.
+    again = TermCounter(keep_rows=False)
+    chunk = count_terms(TEXTS)
+    numbers = again.add(chunk)
+    numbered = again.numbered_rows(chunk.indptr, numbers.astype(np.int32), chunk.counts)
+    assert_same_csr(only_df.vectors(numbered), reranker.matrix_)
     with pytest.raises(ValueError, match="document frequencies only"):
         only_df.cosine(0, 1)
 
