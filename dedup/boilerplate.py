@@ -15,6 +15,10 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from hashlib import blake2b
+
+import numpy as np
 
 from .config import BoilerplateConfig
 from .normalize import join_hyphenated, normalize_text
@@ -42,29 +46,124 @@ class CleanedArticle:
 def split_blocks(text: str) -> list[str]:
     """Split a body into blocks: lines, or paragraphs when the text is hard-wrapped."""
     lines = join_hyphenated(text).splitlines()
-    if not _looks_hard_wrapped(lines):
-        return [line.strip() for line in lines if line.strip()]
+    stripped = [line.strip() for line in lines]
+    if not _looks_hard_wrapped(lines, stripped):
+        return [line for line in stripped if line]
     blocks: list[str] = []
     current: list[str] = []
-    for line in lines:
-        if not line.strip() or _INDENTED.match(line):
+    for line, content in zip(lines, stripped, strict=True):
+        if not content or _INDENTED.match(line):
             if current:
                 blocks.append(" ".join(current))
-            current = [line.strip()] if line.strip() else []
+            current = [content] if content else []
         else:
-            current.append(line.strip())
+            current.append(content)
     if current:
         blocks.append(" ".join(current))
     return blocks
 
 
-def _looks_hard_wrapped(lines: list[str]) -> bool:
+def _looks_hard_wrapped(lines: list[str], stripped: list[str]) -> bool:
     """Wire copy wrapped at a fixed width: many lines, nearly all of them short."""
-    filled = [line for line in lines if line.strip()]
+    filled = [len(line) for line, content in zip(lines, stripped, strict=True) if content]
     if len(filled) < 4:
         return False
-    short = sum(1 for line in filled if len(line) <= 80)
-    return short >= 0.9 * len(filled) and max(len(line) for line in filled) <= 100
+    short = sum(1 for length in filled if length <= 80)
+    return short >= 0.9 * len(filled) and max(filled) <= 100
+
+
+def normalize_blocks(text: str) -> tuple[list[str], list[str]]:
+    """A body's blocks as written and normalized (:func:`dedup.normalize.normalize_text`)."""
+    original = split_blocks(text)
+    return original, [normalize_text(block) for block in original]
+
+
+def block_keys(source: str | None, blocks: Sequence[str]) -> np.ndarray:
+    """A 64-bit key per normalized block, different for the same block in another source.
+
+    Template statistics are kept as these keys rather than as the blocks themselves, so that
+    a run holds eight bytes per distinct block and ships arrays between processes. The keys
+    are deterministic (BLAKE2b, not Python's salted ``hash``), so every process agrees on them.
+    """
+    salt = _source_salt(source)
+    return np.fromiter(
+        (
+            int.from_bytes(blake2b(block.encode("utf-8"), digest_size=8, salt=salt).digest())
+            for block in blocks
+        ),
+        dtype=np.uint64,
+        count=len(blocks),
+    )
+
+
+def body_key(source: str | None, keys: np.ndarray) -> int:
+    """A 64-bit key of a whole body (its blocks in order) within its source: exact copies of
+    one story share it and count once towards the template statistics."""
+    digest = blake2b(keys.tobytes(), digest_size=8, salt=_source_salt(source)).digest()
+    return int.from_bytes(digest)
+
+
+@lru_cache(maxsize=4096)
+def _source_salt(source: str | None) -> bytes:
+    name = b"\x00" if source is None else b"\x01" + source.encode("utf-8")
+    return blake2b(name, digest_size=16).digest()
+
+
+class TemplateCounter:
+    """Counts, per source, the distinct bodies each normalized block occurs in.
+
+    Feed it chunk by chunk (:meth:`add`); the counts are kept as sorted arrays of block keys
+    (:func:`block_keys`) and merged when the pending chunks outgrow them, so memory is about
+    twelve bytes per distinct block of the run, and the result does not depend on how the
+    articles were chunked.
+    """
+
+    def __init__(self) -> None:
+        self._seen_bodies: set[int] = set()
+        self._pending: list[np.ndarray] = []
+        self._pending_size = 0
+        self._keys = np.zeros(0, dtype=np.uint64)
+        self._counts = np.zeros(0, dtype=np.int64)
+
+    def add(self, bodies: Sequence[int], keys: np.ndarray, offsets: np.ndarray) -> None:
+        """Count the blocks of a chunk of articles.
+
+        Args:
+            bodies: each article's :func:`body_key`; a body already seen counts no more.
+            keys: the articles' distinct block keys, flat; article ``i``'s are
+                ``keys[offsets[i]:offsets[i + 1]]``.
+            offsets: ``len(bodies) + 1`` offsets into ``keys``.
+        """
+        new = np.zeros(len(bodies), dtype=bool)
+        for position, body in enumerate(bodies):
+            if body not in self._seen_bodies:
+                self._seen_bodies.add(body)
+                new[position] = True
+        counted = np.repeat(new, np.diff(offsets))
+        self._pending.append(keys[counted])
+        self._pending_size += int(np.count_nonzero(counted))
+        if self._pending_size > max(1_000_000, self._keys.size):
+            self._merge()
+
+    def _merge(self) -> None:
+        if not self._pending:
+            return
+        keys, counts = np.unique(np.concatenate(self._pending), return_counts=True)
+        self._pending, self._pending_size = [], 0
+        if self._keys.size:
+            keys = np.concatenate([self._keys, keys])
+            counts = np.concatenate([self._counts, counts])
+            order = np.argsort(keys, kind="stable")
+            keys, counts = keys[order], counts[order]
+            starts = np.flatnonzero(np.append(True, keys[1:] != keys[:-1]))
+            keys, counts = keys[starts], np.add.reduceat(counts, starts)
+        self._keys, self._counts = keys, counts.astype(np.int64)
+
+    def frequent(self, min_docs: int) -> np.ndarray:
+        """The sorted keys of blocks found in at least ``min_docs`` distinct bodies of their
+        source: the run's template."""
+        self._merge()
+        return self._keys[self._counts >= min_docs]
 
 
 def remove_boilerplate(
@@ -77,42 +176,65 @@ def remove_boilerplate(
     mistaken for a template), or when a short block repeats inside one article. An article that
     would lose more than ``config.max_removed_fraction`` of its words keeps its whole body.
     """
-    originals = [split_blocks(article.text) for article in articles]
-    blocks = [[normalize_text(block) for block in article_blocks] for article_blocks in originals]
+    blocks = [normalize_blocks(article.text) for article in articles]
     if not config.enabled:
-        return [CleanedArticle(_join(article_blocks), ()) for article_blocks in blocks]
-    frequent = _frequent_blocks(articles, blocks, config.min_docs)
-    cleaned = []
-    for article, original, article_blocks in zip(articles, originals, blocks, strict=True):
-        template = _template_positions(article_blocks, frequent.get(article.source, set()))
-        cleaned.append(_clean(original, article_blocks, template, config))
-    return cleaned
+        return [CleanedArticle(_join(normalized), ()) for _, normalized in blocks]
+    keys = [
+        block_keys(article.source, normalized)
+        for article, (_, normalized) in zip(articles, blocks, strict=True)
+    ]
+    counter = TemplateCounter()
+    distinct = [np.unique(article_keys) for article_keys in keys]
+    offsets = np.zeros(len(articles) + 1, dtype=np.int64)
+    np.cumsum([part.size for part in distinct], out=offsets[1:])
+    counter.add(
+        [
+            body_key(article.source, article_keys)
+            for article, article_keys in zip(articles, keys, strict=True)
+        ],
+        np.concatenate(distinct) if distinct else np.zeros(0, dtype=np.uint64),
+        offsets,
+    )
+    frequent = counter.frequent(config.min_docs)
+    return [
+        clean_blocks(original, normalized, article_keys, frequent, config)
+        for (original, normalized), article_keys in zip(blocks, keys, strict=True)
+    ]
 
 
-def _frequent_blocks(
-    articles: Sequence[Article], blocks: list[list[str]], min_docs: int
-) -> dict[str | None, set[str]]:
-    counts: dict[str | None, Counter[str]] = {}
-    seen_bodies: set[tuple[str | None, tuple[str, ...]]] = set()
-    for article, article_blocks in zip(articles, blocks, strict=True):
-        body_key = (article.source, tuple(article_blocks))
-        if body_key in seen_bodies:
-            continue
-        seen_bodies.add(body_key)
-        counts.setdefault(article.source, Counter()).update(set(article_blocks))
-    return {
-        source: {block for block, count in counter.items() if count >= min_docs}
-        for source, counter in counts.items()
-    }
+def clean_blocks(
+    original: list[str],
+    normalized: list[str],
+    keys: np.ndarray,
+    frequent: np.ndarray,
+    config: BoilerplateConfig,
+) -> CleanedArticle:
+    """One article's body without its template blocks.
+
+    Args:
+        original: the blocks as written (:func:`normalize_blocks`).
+        normalized: the same blocks normalized.
+        keys: their :func:`block_keys`.
+        frequent: the run's template keys, sorted (:meth:`TemplateCounter.frequent`).
+        config: ``enabled`` and ``max_removed_fraction``.
+    """
+    if not config.enabled:
+        return CleanedArticle(_join(normalized), ())
+    return _clean(original, normalized, _template_positions(normalized, keys, frequent), config)
 
 
-def _template_positions(article_blocks: list[str], frequent: set[str]) -> set[int]:
+def _template_positions(
+    article_blocks: list[str], keys: np.ndarray, frequent: np.ndarray
+) -> set[int]:
     repeats = Counter(article_blocks)
+    found = np.zeros(len(article_blocks), dtype=bool)
+    if frequent.size and keys.size:
+        at = np.minimum(np.searchsorted(frequent, keys), frequent.size - 1)
+        found = frequent[at] == keys
     return {
         i
         for i, block in enumerate(article_blocks)
-        if block in frequent
-        or (repeats[block] > 1 and len(block.split()) <= _MAX_REPEATED_PROMPT_WORDS)
+        if found[i] or (repeats[block] > 1 and len(block.split()) <= _MAX_REPEATED_PROMPT_WORDS)
     }
 
 
@@ -130,3 +252,26 @@ def _clean(
 
 def _join(blocks: list[str]) -> str:
     return " ".join(block for block in blocks if block)
+
+
+class TemplateReport:
+    """What template removal took out of a run: how many articles lost each block, and how
+    many words went. Built chunk by chunk (:meth:`add`, :meth:`merge`) for ``--explain``."""
+
+    def __init__(self) -> None:
+        self.removed_in: Counter[str] = Counter()
+        self.words_removed = 0
+        self.articles_with_removals = 0
+
+    def add(self, cleaned: Sequence[CleanedArticle]) -> TemplateReport:
+        for article in cleaned:
+            # Once per article, in order of appearance.
+            self.removed_in.update(list(dict.fromkeys(article.removed)))
+            self.words_removed += sum(len(block.split()) for block in article.removed)
+            self.articles_with_removals += bool(article.removed)
+        return self
+
+    def merge(self, other: TemplateReport) -> None:
+        self.removed_in.update(other.removed_in)
+        self.words_removed += other.words_removed
+        self.articles_with_removals += other.articles_with_removals

@@ -29,8 +29,8 @@ from .config import (
 )
 from .errors import DedupError
 from .evaluation import Scores, evaluate_files
-from .ingest import FieldMap, read_articles
-from .pipeline import find_duplicates
+from .ingest import FieldMap
+from .pipeline import find_duplicates_in_files
 from .report import (
     explain_templates,
     render_explanation,
@@ -89,7 +89,7 @@ class _RichProgress:
         self._progress = progress
         self._task: int | None = None
 
-    def start(self, stage: str, total: int) -> None:
+    def start(self, stage: str, total: int | None) -> None:
         if self._task is not None:
             self._progress.remove_task(self._task)  # type: ignore[arg-type]
         self._task = self._progress.add_task(stage, total=total)  # type: ignore[assignment]
@@ -161,17 +161,38 @@ def find_command(
         float,
         typer.Option(help="Centroid TF-IDF cosine at which related-story groups stop merging."),
     ] = VerifyConfig.story_threshold,
-    related: Annotated[bool, typer.Option(help="Look for related stories.")] = True,
+    related: Annotated[
+        bool,
+        typer.Option(
+            help="Look for related stories. This holds the run's sparse TF-IDF matrix in "
+            "memory; with --no-related a run holds per article only its MinHash signature "
+            "and a few figures.",
+        ),
+    ] = True,
     templates: Annotated[
         bool, typer.Option(help="Remove site templates (lines recurring across articles).")
     ] = True,
     explain: Annotated[
         bool, typer.Option(help="Also show what template removal took out of the articles.")
     ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            help="Worker processes [default: every available core]; the output is the same "
+            "for any number.",
+            show_default=False,
+        ),
+    ] = None,
+    chunk_size: Annotated[
+        int, typer.Option(help="Articles per chunk handed to a worker.")
+    ] = DedupConfig.chunk_size,
     output_format: FormatOption = OutputFormat.table,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Find copies and related stories; write clusters, scored pairs and a deduplicated feed.
+
+    The inputs are streamed in chunks and read three times (stdin is spooled to a
+    temporary file), so memory holds signatures, not texts.
 
     Example: dedup find articles.jsonl --out dedup-out
     """
@@ -188,22 +209,31 @@ def find_command(
             related=related,
         ),
         keep=keep.value,
+        jobs=jobs,
+        chunk_size=chunk_size,
     )
     fields = FieldMap(id=id_field, title=title_field, text=text_field)
-    read = read_articles(inputs, fields=fields, on_error=on_error.value)
-    if read.skipped:
-        stderr.print(
-            f"Warning: skipped {len(read.skipped)} bad record(s); first: {read.skipped[0]}",
-            markup=False,
-            highlight=False,
-            soft_wrap=True,
-        )
     with _progress_bar(quiet) as bar:
-        result = find_duplicates(read.articles, config, progress=_RichProgress(bar))
-    write_outputs(result, out, annotate=annotate)
+        result = find_duplicates_in_files(
+            inputs,
+            config,
+            fields=fields,
+            on_error=on_error.value,
+            explain=explain,
+            progress=_RichProgress(bar),
+        )
+    with result:
+        if result.skipped:
+            stderr.print(
+                f"Warning: skipped {len(result.skipped)} bad record(s); first: {result.skipped[0]}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+        write_outputs(result, out, annotate=annotate)
     summary = summarize(result)
     summary["out"] = str(out)
-    summary["skipped"] = len(read.skipped)
+    summary["skipped"] = len(result.skipped)
     if explain:
         summary["templates"] = explain_templates(result)
     if output_format == OutputFormat.json:

@@ -54,6 +54,27 @@ def preference_order(articles: Sequence[Article], keep: KeepRule) -> list[int]:
     return rank
 
 
+def preference_rank(published: np.ndarray, lengths: np.ndarray, keep: KeepRule) -> list[int]:
+    """:func:`preference_order` from compact columns, for runs that do not hold the articles.
+
+    Args:
+        published: each article's publication time as a sortable integer, unknown dates
+            greater than any date (:func:`dedup.passes.published_order`).
+        lengths: each body's length in characters.
+        keep: the ``--keep`` rule.
+    """
+    positions = np.arange(len(lengths))
+    if keep == "earliest":
+        ordered = np.lexsort((positions, -lengths, published))
+    elif keep == "longest":
+        ordered = np.lexsort((positions, published, -lengths))
+    else:
+        ordered = positions
+    rank = np.empty(len(lengths), dtype=np.int64)
+    rank[ordered] = positions
+    return rank.tolist()  # type: ignore[no-any-return]
+
+
 Edge = dict[int, tuple[str, float]]
 """A node's neighbours, each with the relation and score of the pair."""
 Edges = dict[int, Edge]

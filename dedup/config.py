@@ -193,17 +193,29 @@ class VerifyConfig:
 
 @dataclass(frozen=True)
 class DedupConfig:
-    """Every parameter of a run; ``str()`` gives a compact record of them."""
+    """Every parameter of a run; ``str()`` gives a compact record of them.
+
+    Args:
+        jobs: worker processes for the per-article stages and verification; ``None`` uses
+            every available core. The result is the same for any number.
+        chunk_size: articles per chunk handed to a worker (and held in memory at once per
+            chunk in flight); a run of fewer articles stays in one process.
+    """
 
     shingle: ShingleConfig = field(default_factory=ShingleConfig)
     boilerplate: BoilerplateConfig = field(default_factory=BoilerplateConfig)
     lsh: LSHConfig = field(default_factory=LSHConfig)
     verify: VerifyConfig = field(default_factory=VerifyConfig)
     keep: KeepRule = "earliest"
+    jobs: int | None = None
+    chunk_size: int = 1000
 
     def __post_init__(self) -> None:
         if self.keep not in ("earliest", "longest", "first"):
             raise ConfigError(f"keep must be one of earliest, longest, first; got {self.keep!r}")
+        if self.jobs is not None and self.jobs < 1:
+            raise ConfigError(f"jobs must be at least 1 (or unset for all cores); got {self.jobs}")
+        _check_positive("chunk_size", self.chunk_size)
 
     def __str__(self) -> str:
         parts: list[str] = []

@@ -121,9 +121,12 @@ def find_candidates(
         )
     params = lsh_params(config)
     positions = np.flatnonzero(np.asarray(searchable, dtype=bool))
-    values = signatures.hashvalues[positions]
+    # Each band's columns are taken for the searchable rows only: no copy of all signatures.
     found = [
-        _bucket_pairs(values[:, band * params.rows : (band + 1) * params.rows], max_bucket_size)
+        _bucket_pairs(
+            signatures.hashvalues[positions, band * params.rows : (band + 1) * params.rows],
+            max_bucket_size,
+        )
         for band in range(params.bands)
     ]
     pairs = positions[_unique_pairs(found, len(positions))]

@@ -10,12 +10,16 @@ import csv
 import gzip
 import io
 import json
+import os
 import sys
-from collections.abc import Iterable, Iterator
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
+
+import numpy as np
 
 from .errors import InputError, MissingExtraError
 from .types import Article, ArticleId
@@ -301,3 +305,205 @@ def _html_record(article_id: str, html: str, origin: str) -> RecordOrError:
         if metadata.sitename:
             record["source"] = metadata.sitename
     return record
+
+
+# --- Reading in chunks, for runs that stream their input -----------------------------------
+
+
+@dataclass
+class RecordChunk:
+    """Consecutive records of one input, read but not yet turned into articles.
+
+    JSON lines stay raw bytes (``lines``), to be decoded and parsed where the chunk is
+    processed: in a worker process (:func:`parse_chunk`). CSV rows and the files of a directory
+    are parsed while read (``records``).
+
+    Attributes:
+        name: the input, as its records' origins name it.
+        line_numbers: the line each record starts on (1 for a file of a directory).
+        files: for a directory, the file of each record; origins name it instead of ``name``.
+    """
+
+    name: str
+    line_numbers: list[int]
+    lines: list[bytes] | None = None
+    records: list[RecordOrError] | None = None
+    files: list[str] | None = None
+
+    def __len__(self) -> int:
+        return len(self.line_numbers)
+
+    def subset(self, keep: Sequence[bool] | np.ndarray) -> RecordChunk:
+        """The chunk with only the records marked in ``keep``."""
+        chosen = [position for position, kept in enumerate(keep) if kept]
+        return RecordChunk(
+            self.name,
+            [self.line_numbers[i] for i in chosen],
+            lines=None if self.lines is None else [self.lines[i] for i in chosen],
+            records=None if self.records is None else [self.records[i] for i in chosen],
+            files=None if self.files is None else [self.files[i] for i in chosen],
+        )
+
+    def origin(self, position: int) -> str:
+        """``file:line`` of a record, as error messages name it."""
+        name = self.files[position] if self.files is not None else self.name
+        return f"{name}:{self.line_numbers[position]}"
+
+
+def parse_chunk(
+    chunk: RecordChunk, fields: FieldMap, keep: Sequence[bool] | np.ndarray | None = None
+) -> list[Article | InputError]:
+    """The chunk's records as articles, or the error that makes each one bad.
+
+    Args:
+        chunk: the records.
+        fields: input field names.
+        keep: parse only the records marked (a later pass over records already checked).
+    """
+    parsed: list[Article | InputError] = []
+    for position in range(len(chunk)):
+        if keep is not None and not keep[position]:
+            continue
+        origin = chunk.origin(position)
+        record = (
+            _parse_json_line(chunk.lines[position], origin)
+            if chunk.lines is not None
+            else chunk.records[position]  # type: ignore[index]
+        )
+        if isinstance(record, InputError):
+            parsed.append(record)
+            continue
+        try:
+            parsed.append(record_to_article(record, origin, fields))
+        except InputError as error:
+            parsed.append(error)
+    return parsed
+
+
+class InputFiles:
+    """Inputs read chunk by chunk, as often as a run needs: each :meth:`chunks` call reads
+    them again from the start, in the same chunks.
+
+    Standard input (``"-"``) can be read only once, so the first read copies it to a
+    temporary file (a spool) that later reads use; :meth:`close` removes it.
+
+    Args:
+        inputs: as :func:`read_articles` takes them.
+        stdin: the stream read for ``"-"`` (``sys.stdin.buffer`` by default).
+        chunk_size: records per chunk.
+    """
+
+    def __init__(
+        self,
+        inputs: Iterable[str | Path],
+        *,
+        stdin: BinaryIO | None = None,
+        chunk_size: int = 1000,
+    ) -> None:
+        self.paths = [str(path) for path in inputs]
+        self.chunk_size = chunk_size
+        self._stdin = stdin
+        self._spool: Path | None = None
+
+    def __enter__(self) -> InputFiles:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._spool is not None:
+            self._spool.unlink(missing_ok=True)
+            self._spool = None
+
+    def describe(self) -> str:
+        return ", ".join(self.paths) or "the input"
+
+    def chunks(self) -> Iterator[RecordChunk]:
+        """Every input's records in input order, ``chunk_size`` at a time (a chunk never spans
+        two inputs).
+
+        Raises:
+            InputError: a missing file, an unsupported format, or a file that cannot be read.
+        """
+        for path in self.paths:
+            if path == STDIN:
+                yield from self._stdin_chunks()
+                continue
+            location = Path(path)
+            name = location.name.lower()
+            if location.is_dir():
+                yield from _chunked_records(path, _iter_directory(location), self.chunk_size)
+            elif not location.exists():
+                raise InputError(f"input not found: {path}")
+            elif name.endswith(JSONL_SUFFIXES):
+                with _open_binary(location) as stream:
+                    yield from _jsonl_chunks(stream, path, self.chunk_size)
+            elif name.endswith(CSV_SUFFIXES):
+                with _open_binary(location) as stream:
+                    yield from _chunked_records(path, _iter_csv(stream, path), self.chunk_size)
+            else:
+                raise InputError(
+                    f"unsupported input {path}: expected .jsonl, .jsonl.gz, .csv, a directory of "
+                    ".txt or .html files, or - for JSON Lines on stdin"
+                )
+
+    def _stdin_chunks(self) -> Iterator[RecordChunk]:
+        if self._spool is not None:
+            with self._spool.open("rb") as stream:
+                yield from _jsonl_chunks(stream, "<stdin>", self.chunk_size)
+            return
+        handle, name = tempfile.mkstemp(prefix="dedup-stdin-", suffix=".jsonl")
+        self._spool = Path(name)
+        with os.fdopen(handle, "wb") as spool:
+            source = _Tee(self._stdin or sys.stdin.buffer, spool)
+            yield from _jsonl_chunks(source, "<stdin>", self.chunk_size)  # type: ignore[arg-type]
+
+
+class _Tee:
+    """Lines of a stream, each also written to a spool as it is read."""
+
+    def __init__(self, stream: BinaryIO, spool: BinaryIO) -> None:
+        self._stream = stream
+        self._spool = spool
+
+    def __iter__(self) -> Iterator[bytes]:
+        for line in self._stream:
+            self._spool.write(line)
+            yield line
+
+
+def _jsonl_chunks(stream: Iterable[bytes], name: str, size: int) -> Iterator[RecordChunk]:
+    numbers: list[int] = []
+    lines: list[bytes] = []
+    try:
+        for line_number, raw in enumerate(stream, start=1):
+            if not raw.strip():
+                continue
+            numbers.append(line_number)
+            lines.append(raw)
+            if len(lines) >= size:
+                yield RecordChunk(name, numbers, lines=lines)
+                numbers, lines = [], []
+    except (OSError, EOFError) as error:  # a truncated or corrupt .gz
+        raise InputError(f"{name}: cannot read: {error}") from error
+    if lines:
+        yield RecordChunk(name, numbers, lines=lines)
+
+
+def _chunked_records(
+    name: str, records: Iterable[tuple[str, RecordOrError]], size: int
+) -> Iterator[RecordChunk]:
+    """Parsed records (CSV rows, files of a directory) in chunks; each origin is kept as the
+    file and line it names."""
+    chunk = RecordChunk(name, [], records=[], files=[])
+    for origin, record in records:
+        file, _, line = origin.rpartition(":")
+        chunk.files.append(file)  # type: ignore[union-attr]
+        chunk.line_numbers.append(int(line))
+        chunk.records.append(record)  # type: ignore[union-attr]
+        if len(chunk) >= size:
+            yield chunk
+            chunk = RecordChunk(name, [], records=[], files=[])
+    if len(chunk):
+        yield chunk

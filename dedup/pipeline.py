@@ -1,51 +1,51 @@
-"""The batch pipeline: articles in, verified pairs and clusters out.
+"""The pipeline: articles in, verified pairs and clusters out.
 
 Stages, each in its own module: template removal and normalization (:mod:`~dedup.boilerplate`),
 shingles (:mod:`~dedup.shingle`), MinHash signatures (:mod:`~dedup.signature`), LSH candidates
 (:mod:`~dedup.index`), verification (:mod:`~dedup.verify`) and clustering (:mod:`~dedup.cluster`).
+:mod:`~dedup.engine` runs them in passes over chunks of articles, in worker processes.
+
+:func:`find_duplicates` takes articles in memory; :func:`find_duplicates_in_files` streams
+input files, holding per article only its signature and a few figures, and gives the same
+clusters and pairs for the same articles.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from pathlib import Path
+from typing import Any, BinaryIO
 
-from .boilerplate import CleanedArticle, remove_boilerplate
-from .cluster import cluster_duplicates, cluster_related, preference_order
+import numpy as np
+
+from .boilerplate import CleanedArticle, TemplateReport
 from .config import DedupConfig
-from .index import LSHParams, find_candidates
-from .normalize import normalize_text, tokenize
-from .shingle import make_shingle_batch
-from .signature import compute_signature_batch
-from .types import Article, Cluster, Match
-from .verify import TfidfReranker, pairs_at_least, story_graph, verify_pairs
+from .engine import ArticleList, NoProgress, Progress, RecordFiles, RunOutcome, run
+from .errors import InputError
+from .executor import ChunkExecutor, resolve_jobs
+from .index import LSHParams
+from .ingest import FieldMap, InputFiles, OnError, parse_chunk
+from .passes import render_batch
+from .report import Mark, feed_record, jsonl_line
+from .types import Article, ArticleId, Cluster, Match
+
+__all__ = [
+    "DedupResult",
+    "NoProgress",
+    "Progress",
+    "RunResult",
+    "StreamResult",
+    "find_duplicates",
+    "find_duplicates_in_files",
+]
 
 
-class Progress(Protocol):
-    """Receives progress from long stages; the CLI draws it as a bar on stderr."""
+@dataclass(kw_only=True)
+class RunResult:
+    """What a run found, with positions referring to the run's articles in input order."""
 
-    def start(self, stage: str, total: int) -> None: ...
-
-    def advance(self, steps: int = 1) -> None: ...
-
-
-class _NoProgress:
-    def start(self, stage: str, total: int) -> None:
-        pass
-
-    def advance(self, steps: int = 1) -> None:
-        pass
-
-
-@dataclass
-class DedupResult:
-    """Everything a run found, with positions referring to :attr:`articles`."""
-
-    articles: list[Article]
-    cleaned: list[CleanedArticle]
+    ids: list[ArticleId]
     matches: list[Match]
     duplicate_clusters: list[Cluster]
     related_clusters: list[Cluster]
@@ -67,12 +67,108 @@ class DedupResult:
             if member.index != cluster.representative
         }
 
+    def __len__(self) -> int:
+        return len(self.ids)
 
-@contextmanager
-def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
-    started = time.perf_counter()
-    yield
-    timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - started
+    def title(self, position: int) -> str:
+        """The title of a duplicate cluster's representative."""
+        raise NotImplementedError
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """The input record of every article, in input order."""
+        raise NotImplementedError
+
+    def template_report(self) -> TemplateReport:
+        """What template removal took out (:func:`dedup.report.explain_templates`)."""
+        raise NotImplementedError
+
+    def feed_lines(self, marks: dict[int, Mark], *, annotate: bool) -> Iterator[str]:
+        """The lines of the deduplicated feed (:func:`dedup.report.write_outputs`)."""
+        for index, original in enumerate(self.records()):
+            record = feed_record(original, marks.get(index), annotate=annotate)
+            if record is not None:
+                yield jsonl_line(record)
+
+
+@dataclass(kw_only=True)
+class DedupResult(RunResult):
+    """Everything a run found, with positions referring to :attr:`articles`."""
+
+    articles: list[Article]
+    cleaned: list[CleanedArticle]
+
+    def title(self, position: int) -> str:
+        return self.articles[position].title
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        return (article.record for article in self.articles)
+
+    def template_report(self) -> TemplateReport:
+        return TemplateReport().add(self.cleaned)
+
+
+@dataclass(kw_only=True)
+class StreamResult(RunResult):
+    """What a streamed run found; the articles stay in the input files.
+
+    Attributes:
+        skipped: messages of the records skipped as bad (``on_error="skip"``).
+        source: the inputs, read again for :meth:`records`.
+    """
+
+    skipped: list[str]
+    source: RecordFiles
+    accepted: list[np.ndarray]
+    titles: dict[int, str]
+    removals: TemplateReport | None = None
+
+    def title(self, position: int) -> str:
+        return self.titles[position]
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        for batch in self.source.batches(self.accepted):
+            if batch.records is None:
+                continue
+            for article in parse_chunk(batch.records, batch.fields):
+                if not isinstance(article, Article):
+                    raise article  # the input changed while it was read
+                yield article.record
+
+    def feed_lines(self, marks: dict[int, Mark], *, annotate: bool) -> Iterator[str]:
+        """The deduplicated feed, rendered chunk by chunk in worker processes."""
+        chunks = _chunk_marks(self.accepted, marks)
+        with ChunkExecutor(resolve_jobs(self.config.jobs)) as executor:
+            batches = self.source.batches(self.accepted)
+            for lines in executor.map(render_batch, zip(batches, chunks, strict=True), annotate):
+                yield from lines
+
+    def close(self) -> None:
+        """Remove the spool of standard input, if the run made one."""
+        self.source.files.close()
+
+    def __enter__(self) -> StreamResult:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def template_report(self) -> TemplateReport:
+        if self.removals is None:
+            raise ValueError("template removals are kept only when the run is asked to explain")
+        return self.removals
+
+
+def _chunk_marks(accepted: list[np.ndarray], marks: dict[int, Mark]) -> Iterator[list[Mark | None]]:
+    """Each chunk's marks, one per article of the run in it."""
+    start = 0
+    for keep in accepted:
+        count = int(keep.sum())
+        yield [marks.get(position) for position in range(start, start + count)]
+        start += count
+
+
+def _executor(config: DedupConfig) -> ChunkExecutor:
+    return ChunkExecutor(resolve_jobs(config.jobs))
 
 
 def find_duplicates(
@@ -96,83 +192,82 @@ def find_duplicates(
         [(0, ['representative', 'exact'])]
     """
     config = config or DedupConfig()
-    progress = progress or _NoProgress()
     articles = list(articles)
-    timings: dict[str, float] = {}
-    n = len(articles)
-
-    with _timed(timings, "templates"):
-        progress.start("removing templates", n)
-        cleaned = remove_boilerplate(articles, config.boilerplate)
-        texts = [article.text for article in cleaned]
-        titles = [normalize_text(article.title) for article in articles]
-        progress.advance(n)
-    with _timed(timings, "shingles"):
-        progress.start("shingling", n)
-        shingle_batch = make_shingle_batch(texts, config.shingle)
-        shingles = shingle_batch.to_list()
-        progress.advance(n)
-    with _timed(timings, "signatures"):
-        progress.start("signatures", n)
-        signatures = compute_signature_batch(shingle_batch, config.lsh)
-        progress.advance(n)
-    with _timed(timings, "candidates"):
-        progress.start("LSH candidates", n)
-        pairs, lsh = find_candidates(signatures, shingle_batch.sizes > 0, config.lsh)
-        candidates = set(zip(pairs[:, 0].tolist(), pairs[:, 1].tolist(), strict=True))
-        progress.advance(n)
-    with _timed(timings, "verify"):
-        reranker = TfidfReranker().fit(texts)
-        stories = None
-        if config.verify.related:
-            progress.start("related-story search", n)
-            verify = config.verify
-            # One pass over all pairs gives both the related pairs to verify and the story graph.
-            lowest = min(
-                verify.related_threshold,
-                verify.story_edge_threshold,
-                verify.short_story_edge_threshold,
-            )
-            graph = reranker.graph(lowest)
-            candidates |= pairs_at_least(graph, verify.related_threshold)
-            words = [len(tokenize(text)) for text in texts]
-            stories = story_graph(
-                graph,
-                texts=texts,
-                titles=titles,
-                words=words,
-                text_terms=reranker.distinctive_terms(verify.distinctive_share),
-                config=verify,
-            )
-            del graph
-            progress.advance(n)
-        progress.start("verifying", len(candidates))
-        matches = verify_pairs(
-            candidates,
-            texts=texts,
-            bodies=[article.text for article in articles],
-            titles=titles,
-            shingles=shingles,
-            reranker=reranker,
-            config=config.verify,
-            on_each=progress.advance,
-        )
-    with _timed(timings, "clusters"):
-        rank = preference_order(articles, config.keep)
-        duplicates = cluster_duplicates(matches, rank)
-        related = (
-            cluster_related(stories, duplicates, rank, config.verify.story_threshold)
-            if stories is not None
-            else []
+    with _executor(config) as executor:
+        outcome = run(
+            ArticleList(articles, config.chunk_size),
+            config,
+            executor,
+            progress=progress,
+            keep_cleaned=True,
         )
     return DedupResult(
         articles=articles,
-        cleaned=cleaned,
-        matches=matches,
-        duplicate_clusters=duplicates,
-        related_clusters=related,
-        lsh=lsh,
-        candidates=len(candidates),
-        config=config,
-        timings=timings,
+        cleaned=outcome.cleaned or [],
+        **_common(outcome, config),
     )
+
+
+def find_duplicates_in_files(
+    inputs: Iterable[str | Path],
+    config: DedupConfig | None = None,
+    *,
+    fields: FieldMap | None = None,
+    on_error: OnError = "stop",
+    stdin: BinaryIO | None = None,
+    explain: bool = False,
+    progress: Progress | None = None,
+) -> StreamResult:
+    """:func:`find_duplicates` over input files, streamed in chunks with bounded memory.
+
+    The inputs are read twice (standard input is spooled to a temporary file): to count
+    template blocks and keep each article's id, date and length; and to compute each article's
+    signature, writing its cleaned text to a temporary file from which the articles in
+    candidate pairs are read back. Per article, a run holds its MinHash signature and those few
+    figures; the related-story search (``config.verify.related``) also holds the run's sparse
+    TF-IDF matrix. Call :meth:`StreamResult.records` (before the inputs change) to stream the
+    records again.
+
+    Args:
+        inputs: as :func:`dedup.ingest.read_articles` takes them.
+        config: every parameter.
+        fields: input field names of each attribute.
+        on_error: ``"stop"`` raises at the first bad record; ``"skip"`` leaves bad records out
+            and lists their messages in :attr:`StreamResult.skipped`.
+        stdin: the stream read for ``"-"`` (``sys.stdin.buffer`` by default).
+        explain: keep what template removal took out (:meth:`StreamResult.template_report`).
+        progress: receives per-stage progress.
+
+    Raises:
+        InputError: as :func:`dedup.ingest.read_articles` raises it.
+    """
+    config = config or DedupConfig()
+    if on_error not in ("stop", "skip"):
+        raise InputError(f"on_error must be 'stop' or 'skip'; got {on_error!r}")
+    files = InputFiles(inputs, stdin=stdin, chunk_size=config.chunk_size)
+    source = RecordFiles(files, fields or FieldMap())
+    with _executor(config) as executor:
+        outcome = run(
+            source, config, executor, progress=progress, on_error=on_error, explain=explain
+        )
+    return StreamResult(
+        skipped=outcome.catalog.skipped,
+        source=source,
+        accepted=outcome.catalog.accepted,
+        titles=outcome.titles,
+        removals=outcome.template_report,
+        **_common(outcome, config),
+    )
+
+
+def _common(outcome: RunOutcome, config: DedupConfig) -> dict[str, Any]:
+    return {
+        "ids": outcome.catalog.ids,
+        "matches": outcome.matches,
+        "duplicate_clusters": outcome.duplicate_clusters,
+        "related_clusters": outcome.related_clusters,
+        "lsh": outcome.lsh,
+        "candidates": outcome.candidates,
+        "config": config,
+        "timings": outcome.timings,
+    }

@@ -8,17 +8,18 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from .errors import DedupError
-from .pipeline import DedupResult
-from .types import Article, Cluster, Match
+from .types import ArticleId, Cluster, Match
+
+if TYPE_CHECKING:
+    from .pipeline import RunResult
 
 CLUSTERS_FILE = "clusters.jsonl"
 PAIRS_FILE = "pairs.jsonl"
@@ -29,24 +30,23 @@ class OutputError(DedupError, OSError):
     """The output directory or a file in it cannot be written."""
 
 
-def cluster_record(cluster: Cluster, articles: list[Article]) -> dict[str, Any]:
-    """One line of ``clusters.jsonl``."""
+def cluster_record(cluster: Cluster, ids: Sequence[ArticleId]) -> dict[str, Any]:
+    """One line of ``clusters.jsonl``; ``ids`` are the run's article ids by position."""
     return {
         "cluster": cluster.id,
         "kind": cluster.kind,
-        "representative": articles[cluster.representative].id,
+        "representative": ids[cluster.representative],
         "members": [
-            {"id": articles[m.index].id, "relation": m.relation, "score": m.score}
-            for m in cluster.members
+            {"id": ids[m.index], "relation": m.relation, "score": m.score} for m in cluster.members
         ],
     }
 
 
-def pair_record(match: Match, articles: list[Article]) -> dict[str, Any]:
+def pair_record(match: Match, ids: Sequence[ArticleId]) -> dict[str, Any]:
     """One line of ``pairs.jsonl``."""
     return {
-        "a": articles[match.a].id,
-        "b": articles[match.b].id,
+        "a": ids[match.a],
+        "b": ids[match.b],
         "relation": match.relation,
         "jaccard": match.jaccard,
         "containment_ab": match.containment_ab,
@@ -56,33 +56,58 @@ def pair_record(match: Match, articles: list[Article]) -> dict[str, Any]:
     }
 
 
-def deduplicated_records(
-    result: DedupResult, *, annotate: bool = False
-) -> Iterator[dict[str, Any]]:
+Mark = tuple[str, ArticleId | None]
+"""A clustered article's duplicate cluster, and the representative it copies (``None`` for the
+representative itself)."""
+
+
+def feed_marks(result: RunResult) -> dict[int, Mark]:
+    """The :data:`Mark` of every article in a duplicate cluster, by position."""
+    marks: dict[int, Mark] = {}
+    for cluster in result.duplicate_clusters:
+        for member in cluster.members:
+            is_copy = member.index != cluster.representative
+            marks[member.index] = (
+                cluster.id,
+                result.ids[cluster.representative] if is_copy else None,
+            )
+    return marks
+
+
+def feed_record(
+    record: dict[str, Any], mark: Mark | None, *, annotate: bool
+) -> dict[str, Any] | None:
+    """One record of the deduplicated feed, or ``None`` for a duplicate the feed drops."""
+    cluster, duplicate_of = mark if mark is not None else (None, None)
+    if duplicate_of is not None and not annotate:
+        return None
+    record = dict(record)
+    record["cluster"] = cluster
+    if annotate:
+        record["duplicate_of"] = duplicate_of
+    return record
+
+
+def jsonl_line(record: dict[str, Any]) -> str:
+    """One line of an output file."""
+    return json.dumps(record, ensure_ascii=False, default=str) + "\n"
+
+
+def deduplicated_records(result: RunResult, *, annotate: bool = False) -> Iterator[dict[str, Any]]:
     """The input records in input order, with a ``cluster`` field.
 
     Without ``annotate``, duplicates other than each cluster's representative are dropped. With
     it, every record is kept, and ``duplicate_of`` names the representative a duplicate copies
     (``null`` for representatives and singletons).
     """
-    cluster_of: dict[int, Cluster] = {}
-    for cluster in result.duplicate_clusters:
-        for member in cluster.members:
-            cluster_of[member.index] = cluster
-    for index, article in enumerate(result.articles):
-        found = cluster_of.get(index)
-        representative = found.representative if found else index
-        if representative != index and not annotate:
-            continue
-        record = dict(article.record)
-        record["cluster"] = found.id if found else None
-        if annotate:
-            is_duplicate = representative != index
-            record["duplicate_of"] = result.articles[representative].id if is_duplicate else None
-        yield record
+    marks = feed_marks(result)
+    for index, original in enumerate(result.records()):
+        record = feed_record(original, marks.get(index), annotate=annotate)
+        if record is not None:
+            yield record
 
 
-def write_outputs(result: DedupResult, out_dir: Path, *, annotate: bool = False) -> list[Path]:
+def write_outputs(result: RunResult, out_dir: Path, *, annotate: bool = False) -> list[Path]:
     """Write ``clusters.jsonl``, ``pairs.jsonl`` and ``deduplicated.jsonl`` into ``out_dir``.
 
     Each file is written to a temporary name and renamed into place, so a failed run never
@@ -91,11 +116,11 @@ def write_outputs(result: DedupResult, out_dir: Path, *, annotate: bool = False)
     Raises:
         OutputError: the directory cannot be created or written.
     """
-    articles = result.articles
+    ids = result.ids
     contents = {
-        CLUSTERS_FILE: (cluster_record(c, articles) for c in result.clusters),
-        PAIRS_FILE: (pair_record(m, articles) for m in result.matches),
-        DEDUPLICATED_FILE: deduplicated_records(result, annotate=annotate),
+        CLUSTERS_FILE: (jsonl_line(cluster_record(c, ids)) for c in result.clusters),
+        PAIRS_FILE: (jsonl_line(pair_record(m, ids)) for m in result.matches),
+        DEDUPLICATED_FILE: result.feed_lines(feed_marks(result), annotate=annotate),
     }
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -104,12 +129,12 @@ def write_outputs(result: DedupResult, out_dir: Path, *, annotate: bool = False)
         raise OutputError(f"cannot write to {out_dir}: {error.strerror or error}") from error
 
 
-def _write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> Path:
+def _write_jsonl(path: Path, lines: Iterable[str]) -> Path:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            for record in records:
-                stream.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+            for line in lines:
+                stream.write(line)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -117,12 +142,11 @@ def _write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> Path:
     return path
 
 
-def summarize(result: DedupResult, *, largest: int = 10) -> dict[str, Any]:
+def summarize(result: RunResult, *, largest: int = 10) -> dict[str, Any]:
     """The run's figures as plain data: the JSON summary, and what the tables show."""
-    articles = result.articles
     top = sorted(result.duplicate_clusters, key=lambda c: (-len(c.members), c.id))[:largest]
     return {
-        "articles": len(articles),
+        "articles": len(result),
         "duplicate_clusters": len(result.duplicate_clusters),
         "removed": len(result.removed()),
         "related_clusters": len(result.related_clusters),
@@ -140,27 +164,24 @@ def summarize(result: DedupResult, *, largest: int = 10) -> dict[str, Any]:
             {
                 "cluster": cluster.id,
                 "size": len(cluster.members),
-                "representative": articles[cluster.representative].id,
-                "title": articles[cluster.representative].title,
+                "representative": result.ids[cluster.representative],
+                "title": result.title(cluster.representative),
             }
             for cluster in top
         ],
     }
 
 
-def explain_templates(result: DedupResult, *, top: int = 20) -> dict[str, Any]:
+def explain_templates(result: RunResult, *, top: int = 20) -> dict[str, Any]:
     """What template removal took out: the most often removed blocks, and how many articles
     lost how many words."""
-    removed_in: Counter[str] = Counter()
-    words_removed = 0
-    for cleaned in result.cleaned:
-        removed_in.update(list(dict.fromkeys(cleaned.removed)))  # once per article, in order
-        words_removed += sum(len(block.split()) for block in cleaned.removed)
+    report = result.template_report()
     return {
-        "articles_with_removals": sum(1 for cleaned in result.cleaned if cleaned.removed),
-        "words_removed": words_removed,
+        "articles_with_removals": report.articles_with_removals,
+        "words_removed": report.words_removed,
         "blocks": [
-            {"text": block, "articles": count} for block, count in removed_in.most_common(top)
+            {"text": block, "articles": count}
+            for block, count in report.removed_in.most_common(top)
         ],
     }
 

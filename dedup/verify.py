@@ -16,19 +16,25 @@ import numpy as np
 from rapidfuzz import fuzz
 from scipy import sparse
 from sklearn.exceptions import NotFittedError
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.preprocessing import normalize
 
 from .boilerplate import split_blocks
 from .config import ShingleConfig, VerifyConfig
+from .errors import ConfigError
+from .executor import ChunkExecutor, Shared
 from .normalize import normalize_text
 from .shingle import make_shingle_batch, make_shingles, ordered_shingles
+from .terms import WORD_PATTERN, TermCounter, count_terms
 from .types import DUPLICATE_RELATIONS, Match, Relation
 
 
 class TfidfReranker:
     """TF-IDF vectors of a run's article bodies, for cosine similarity between articles.
 
-    Fitted on the run's own articles, so weights reflect what is common in this feed.
+    Fitted on the run's own articles, so weights reflect what is common in this feed. The
+    vectors equal scikit-learn's ``TfidfVectorizer(sublinear_tf=True, max_df=max_df,
+    dtype=float32, token_pattern=r"(?u)\\b\\w+\\b")`` exactly; they are computed from counts
+    merged chunk by chunk (:mod:`dedup.terms`), so the texts need not be held at once.
 
     Args:
         max_df: terms in more than this share of articles are ignored (site-wide words).
@@ -43,20 +49,78 @@ class TfidfReranker:
         self.max_df = max_df
 
     def fit(self, texts: Sequence[str]) -> TfidfReranker:
+        counter = TermCounter()
+        counter.add(count_terms(texts))
+        return self.fit_counts(counter)
+
+    def fit_counts(self, counter: TermCounter) -> TfidfReranker:
+        """Fit on the term counts of the run's texts.
+
+        With a counter that kept its rows, :attr:`matrix_` holds every text's vector; with one
+        that kept document frequencies only, vectors are made on demand by :meth:`vectors`.
+        """
+        if not 0.0 < self.max_df <= 1.0:
+            raise ConfigError(f"max_df must be in (0, 1]; got {self.max_df}")
+        n = counter.documents
         # max_df is a share only when there are enough articles for a share to mean anything.
-        max_df = self.max_df if len(texts) >= 10 else 1.0
-        self.vectorizer_ = TfidfVectorizer(
-            sublinear_tf=True, max_df=max_df, dtype=np.float32, token_pattern=r"(?u)\b\w+\b"
-        )
-        try:
-            self.matrix_: sparse.csr_matrix = self.vectorizer_.fit_transform(texts)
-        except ValueError:  # no terms at all, e.g. every body is punctuation
-            self.matrix_ = sparse.csr_matrix((len(texts), 1), dtype=np.float32)
+        max_df = self.max_df if n >= 10 else 1.0
+        df = counter.df
+        kept = np.flatnonzero(df <= max_df * n)
+        terms = counter.terms()
+        # Columns are the kept terms in alphabetical order, as TfidfVectorizer numbers them.
+        alphabetical = sorted(kept.tolist(), key=terms.__getitem__)
+        self.column_of_ = np.full(len(terms), -1, dtype=np.int64)
+        self.column_of_[alphabetical] = np.arange(len(alphabetical))
+        self.terms_ = [terms[number] for number in alphabetical]
+        # Smoothed idf, computed in float32 as TfidfTransformer computes it.
+        kept_df = df[alphabetical].astype(np.float32) + np.float32(1.0)
+        self.idf_ = np.full_like(kept_df, fill_value=n + 1, dtype=np.float32)
+        self.idf_ /= kept_df
+        np.log(self.idf_, out=self.idf_)
+        self.idf_ += np.float32(1.0)
+        self.documents_ = n
+        if counter.keep_rows:
+            self.matrix_: sparse.csr_matrix = self.vectors(counter.matrix())
         return self
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "matrix_"):
+    def vectors(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        """TF-IDF vectors of term counts with the run-wide columns of the counter fitted on
+        (:meth:`dedup.terms.TermCounter.matrix` or :meth:`~dedup.terms.TermCounter.rows`).
+
+        Each row depends only on its own counts and the fitted idf: a text's vector is the
+        same whether it is computed with all the others or alone.
+        """
+        if not hasattr(self, "idf_"):
             raise NotFittedError("TfidfReranker is not fitted yet; call fit(texts) first")
+        n_rows = counts.shape[0]
+        if not self.terms_:  # no terms at all, e.g. every body is punctuation
+            return sparse.csr_matrix((n_rows, 1), dtype=np.float32)
+        if n_rows == 0:
+            return sparse.csr_matrix((0, len(self.terms_)), dtype=np.float32)
+        columns = self.column_of_[counts.indices]
+        keep = columns >= 0
+        row_of = np.repeat(np.arange(n_rows), np.diff(counts.indptr))
+        kept_per_row = np.bincount(row_of[keep], minlength=n_rows)
+        indptr = np.zeros(n_rows + 1, dtype=np.int64)
+        np.cumsum(kept_per_row, out=indptr[1:])
+        data = counts.data[keep].astype(np.float32)
+        indices = columns[keep].astype(np.int32)
+        # TfidfTransformer's steps: sublinear tf, times idf, rows scaled to unit length.
+        np.log(data, data)
+        data += np.float32(1.0)
+        data *= self.idf_[indices]
+        matrix = sparse.csr_matrix(
+            (data, indices, indptr.astype(np.int32)), shape=(n_rows, len(self.terms_))
+        )
+        return normalize(matrix, norm="l2", copy=False)  # type: ignore[no-any-return]
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "idf_"):
+            raise NotFittedError("TfidfReranker is not fitted yet; call fit(texts) first")
+        if not hasattr(self, "matrix_"):
+            raise NotFittedError(
+                "TfidfReranker was fitted on document frequencies only; use vectors(counts)"
+            )
 
     def cosine(self, first: int, second: int) -> float:
         """Cosine similarity of two fitted articles' TF-IDF vectors (rows are L2-normalized)."""
@@ -67,18 +131,14 @@ class TfidfReranker:
         """Cosine similarity of many pairs at once: one sparse product per chunk of pairs,
         rather than a row lookup per pair (which dominated verification)."""
         self._check_fitted()
-        result = np.zeros(len(pairs), dtype=np.float32)
-        for start in range(0, len(pairs), chunk):
-            part = np.asarray(pairs[start : start + chunk], dtype=np.int64).reshape(-1, 2)
-            products = self.matrix_[part[:, 0]].multiply(self.matrix_[part[:, 1]])
-            result[start : start + len(part)] = np.asarray(products.sum(axis=1)).ravel()
-        return np.minimum(result, 1.0)
+        part = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        return pair_cosines(self.matrix_, part[:, 0], part[:, 1], chunk=chunk)
 
-    def graph(self, min_cosine: float) -> sparse.csr_matrix:
+    def graph(self, min_cosine: float, executor: ChunkExecutor | None = None) -> sparse.csr_matrix:
         """:func:`cosine_graph` of the fitted vectors. One pass serves both the related pairs
         (cosine >= ``related_threshold``) and the story graph (down to 0.1)."""
         self._check_fitted()
-        return cosine_graph(self.matrix_, min_cosine)
+        return cosine_graph(self.matrix_, min_cosine, executor)
 
     def distinctive_terms(self, max_share: float) -> sparse.csr_matrix:
         """:func:`distinctive_terms` of the fitted texts, from the fitted vectors: the texts
@@ -87,9 +147,10 @@ class TfidfReranker:
         present = self.matrix_.tocsc()
         df = np.diff(present.indptr)
         words = np.array(
-            [not term[0].isdigit() for term in self.vectorizer_.get_feature_names_out()]
-            if hasattr(self.vectorizer_, "vocabulary_")
-            else [False] * present.shape[1]
+            [not term[0].isdigit() for term in self.terms_]
+            if self.terms_
+            else [False] * present.shape[1],
+            dtype=bool,
         )
         limit = max(2.0, max_share * present.shape[0])
         chosen = present[:, np.flatnonzero(words & (df >= 2) & (df <= limit))]
@@ -101,30 +162,75 @@ class TfidfReranker:
         return pairs_at_least(self.graph(min_cosine), min_cosine)
 
 
-def cosine_graph(matrix: sparse.csr_matrix, min_cosine: float) -> sparse.csr_matrix:
+def cosine_graph(
+    matrix: sparse.csr_matrix, min_cosine: float, executor: ChunkExecutor | None = None
+) -> sparse.csr_matrix:
     """Every pair of rows ``(i, j)``, ``i < j``, of L2-normalized vectors with cosine at least
     ``min_cosine``: an upper triangular sparse matrix of cosines (each pair once, half the
     memory and work).
 
     The upper triangle is computed in blocks of rows, each block's products bounded to about
     16 million: full texts share some word with almost every other, so one product over all
-    rows would not fit in memory.
+    rows would not fit in memory. With an ``executor`` the blocks are computed in its workers;
+    the result is the same.
     """
     matrix = sparse.csr_matrix(matrix, dtype=np.float32)
     n = matrix.shape[0]
     chunk = max(1, min(4096, 2**24 // max(n, 1)))
-    rows, cols, values = [], [], []
-    for start in range(0, n, chunk):
-        block = (matrix[start : start + chunk] @ matrix[start:].T).tocoo()
-        keep = (block.data >= min_cosine) & (block.col > block.row)
-        rows.append(block.row[keep] + start)
-        cols.append(block.col[keep] + start)
-        values.append(np.minimum(block.data[keep], 1.0))
+    starts = range(0, n, chunk)
+    if executor is None or executor.jobs == 1:
+        parts = [_graph_rows((matrix, start, chunk, min_cosine)) for start in starts]
+    else:
+        shared = executor.share(matrix)
+        parts = list(
+            executor.map(_graph_rows_shared, ((shared, s, chunk, min_cosine) for s in starts))
+        )
     return sparse.csr_matrix(
-        (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
+        (
+            np.concatenate([values for _, _, values in parts]),
+            (
+                np.concatenate([rows for rows, _, _ in parts]),
+                np.concatenate([cols for _, cols, _ in parts]),
+            ),
+        ),
         shape=(n, n),
         dtype=np.float32,
     )
+
+
+GraphJob = tuple[sparse.csr_matrix, int, int, float]
+
+
+def _graph_rows(job: GraphJob) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs of one block of rows of the cosine graph (see :meth:`TfidfReranker.graph`)."""
+    matrix, start, chunk, min_cosine = job
+    block = (matrix[start : start + chunk] @ matrix[start:].T).tocoo()
+    keep = (block.data >= min_cosine) & (block.col > block.row)
+    return (
+        block.row[keep] + start,
+        block.col[keep] + start,
+        np.minimum(block.data[keep], 1.0),
+    )
+
+
+def _graph_rows_shared(
+    job: tuple[Shared, int, int, float],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    shared, start, chunk, min_cosine = job
+    return _graph_rows((shared.get(), start, chunk, min_cosine))
+
+
+def pair_cosines(
+    vectors: sparse.csr_matrix, first: np.ndarray, second: np.ndarray, *, chunk: int = 50_000
+) -> np.ndarray:
+    """Cosine of rows ``first[k]`` and ``second[k]`` of L2-normalized vectors, for every ``k``:
+    one sparse product per chunk of pairs. Each pair's value depends only on its two rows."""
+    result = np.zeros(len(first), dtype=np.float32)
+    for start in range(0, len(first), chunk):
+        a, b = first[start : start + chunk], second[start : start + chunk]
+        products = vectors[a].multiply(vectors[b])
+        result[start : start + len(a)] = np.asarray(products.sum(axis=1)).ravel()
+    return np.minimum(result, 1.0)
 
 
 def pairs_at_least(graph: sparse.csr_matrix, min_cosine: float) -> set[tuple[int, int]]:
@@ -135,10 +241,6 @@ def pairs_at_least(graph: sparse.csr_matrix, min_cosine: float) -> set[tuple[int
     return set(zip(upper.row[keep].tolist(), upper.col[keep].tolist(), strict=True))
 
 
-# Words only: figures recur by chance ("1987", "10") and say nothing about who a text is about.
-_WORD_TOKENS = r"(?u)\b[^\W\d_]\w*\b"
-
-
 def distinctive_terms(texts: Sequence[str], max_share: float) -> sparse.csr_matrix:
     """Which rare words each text holds (binary, one column per word).
 
@@ -146,16 +248,25 @@ def distinctive_terms(texts: Sequence[str], max_share: float) -> sparse.csr_matr
     texts hold it: the names of people, companies and places that tell one story from another,
     not the vocabulary a wire template repeats across hundreds of reports ("shr", "qtly div").
     """
-    if not any(texts):
-        return sparse.csr_matrix((len(texts), 0), dtype=np.float32)
-    counts = CountVectorizer(token_pattern=_WORD_TOKENS, binary=True, dtype=np.float32)
-    try:
-        present = counts.fit_transform(texts).tocsc()
-    except ValueError:  # no word at all
-        return sparse.csr_matrix((len(texts), 0), dtype=np.float32)
-    df = np.asarray(present.sum(axis=0)).ravel()
-    limit = max(2.0, max_share * len(texts))
-    return present[:, np.flatnonzero((df >= 2) & (df <= limit))].tocsr()
+    counter = TermCounter()
+    counter.add(count_terms(texts, WORD_PATTERN))
+    return distinctive_columns(counter, max_share)
+
+
+def distinctive_columns(counter: TermCounter, max_share: float) -> sparse.csr_matrix:
+    """:func:`distinctive_terms` of the texts a counter (of :data:`WORD_PATTERN` terms) has
+    counted, chunk by chunk."""
+    df = counter.df
+    limit = max(2.0, max_share * counter.documents)
+    present = counter.matrix()[:, np.flatnonzero((df >= 2) & (df <= limit))]
+    present.data[:] = 1.0
+    return present.tocsr()  # type: ignore[no-any-return]
+
+
+def own_titles(titles: Sequence[str], texts: Sequence[str]) -> np.ndarray:
+    """Whether each article has a title of its own: one that is not empty and not its whole
+    (normalized) text, as in a feed of headlines."""
+    return np.array([bool(t) and t != x for t, x in zip(titles, texts, strict=True)], dtype=bool)
 
 
 def share_terms(
@@ -173,9 +284,9 @@ def share_terms(
 def story_graph(
     graph: sparse.csr_matrix,
     *,
-    texts: Sequence[str],
-    titles: Sequence[str],
-    words: Sequence[int],
+    titled: np.ndarray,
+    title_terms: sparse.csr_matrix,
+    words: Sequence[int] | np.ndarray,
     text_terms: sparse.csr_matrix,
     config: VerifyConfig,
 ) -> sparse.csr_matrix:
@@ -195,8 +306,9 @@ def story_graph(
 
     Returns:
         the kept pairs both ways (symmetric), for :func:`dedup.cluster.cluster_related`.
-        texts: normalized bodies.
-        titles: normalized titles ("" when unknown).
+        titled: whether each article has a title of its own (:func:`own_titles`).
+        title_terms: distinctive words of each own title (:func:`distinctive_terms` of the
+            titles, "" for articles without one of their own).
         words: words of each body.
         text_terms: distinctive words of each body (:meth:`TfidfReranker.distinctive_terms`).
         config: thresholds.
@@ -210,12 +322,9 @@ def story_graph(
     )
     first, second, cosine, short = first[strong], second[strong], cosine[strong], short[strong]
 
-    titled = np.array([bool(t) and t != x for t, x in zip(titles, texts, strict=True)])
     own_title = titled[first] & titled[second]
     keep = short & ~own_title  # headlines
     by_title = np.flatnonzero(own_title)
-    own_titles = [title if has else "" for title, has in zip(titles, titled, strict=True)]
-    title_terms = distinctive_terms(own_titles, config.distinctive_share)
     keep[by_title] = share_terms(title_terms, first[by_title], second[by_title])
     by_text = np.flatnonzero(~own_title & ~short)
     keep[by_text] = share_terms(text_terms, first[by_text], second[by_text])
@@ -546,7 +655,8 @@ def verify_pairs(
     bodies: Sequence[str],
     titles: Sequence[str],
     shingles: Sequence[np.ndarray],
-    reranker: TfidfReranker,
+    reranker: TfidfReranker | None = None,
+    cosines: np.ndarray | None = None,
     config: VerifyConfig,
     on_each: Callable[[], None] | None = None,
 ) -> list[Match]:
@@ -559,12 +669,16 @@ def verify_pairs(
             remover may take a recurring sentence that carries a report's figures.
         titles: normalized titles.
         shingles: sorted shingle hashes of each body.
-        reranker: TF-IDF fitted on ``texts``.
+        reranker: TF-IDF fitted on ``texts``, for the pairs' cosines...
+        cosines: ... or the cosine of each pair, in the order of ``sorted(pairs)``.
         config: thresholds.
         on_each: called after each pair, to report progress.
     """
     ordered = sorted(pairs)
-    cosines = reranker.cosines(ordered)
+    if cosines is None:
+        if reranker is None:
+            raise ValueError("verify_pairs needs a fitted reranker or the pairs' cosines")
+        cosines = reranker.cosines(ordered)
     features = _LazyFeatures(texts, bodies, config.char_shingle_size)
     word_scores = [overlap_scores(shingles[a], shingles[b]) for a, b in ordered]
     features.prepare_chars(

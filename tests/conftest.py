@@ -38,3 +38,36 @@ def make_article(article_id: str, text: str, title: str = "", **fields: object) 
     """An article as ``read_articles`` would make it from a JSON line."""
     record = {"id": article_id, "title": title, "text": text}
     return Article(id=article_id, title=title, text=text, record=record, **fields)  # type: ignore[arg-type]
+
+
+def mixed_records(stories: dict[str, str], template: dict[str, list[str]]) -> list[dict]:
+    """A feed with something for every stage: five stories on one templated site, four copies
+    of a sixth (one re-wrapped in the template, one truncated, one copy-edited), and two stories
+    told in three headlines each (related, not duplicates)."""
+    harbour = stories["harbour"]
+    records = [
+        {"id": name, "title": f"{name.title()} story", "source": "insights",
+         "text": wrap_in_template(stories[name], template)}
+        for name in ("vaccine", "election", "robot", "drought", "museum")
+    ]  # fmt: skip
+    records += [
+        {"id": "h-original", "title": "Harbour plan", "text": harbour,
+         "published": "2024-03-01", "source": "wire"},
+        {"id": "h-copy", "title": "Harbour plan approved",
+         "text": harbour.replace("announced on Tuesday", "said on Tuesday"),
+         "published": "2024-03-03", "source": "daily"},
+        {"id": "h-truncated", "title": "Harbour", "text": "\n".join(harbour.split("\n")[:4]),
+         "published": "2024-03-02", "source": "paper"},
+        {"id": "h-templated", "title": "Harbour plan", "source": "insights",
+         "text": wrap_in_template(harbour, template)},
+    ]  # fmt: skip
+    headlines = [
+        "Volcano erupts near Reykjavik, flights grounded",
+        "Iceland volcano eruption forces Reykjavik airport closure",
+        "Reykjavik residents watch lava flow from erupting volcano",
+        "Central bank raises interest rates to curb inflation",
+        "Inflation worries push central bank to raise rates again",
+        "Markets slip after central bank rate rise",
+    ]
+    records += [{"id": f"headline-{i}", "text": text} for i, text in enumerate(headlines)]
+    return records

@@ -1,6 +1,16 @@
-from conftest import make_article, wrap_in_template
+from collections import Counter
 
-from dedup.boilerplate import remove_boilerplate, split_blocks
+import numpy as np
+from conftest import make_article, mixed_records, wrap_in_template
+
+from dedup.boilerplate import (
+    TemplateCounter,
+    block_keys,
+    body_key,
+    normalize_blocks,
+    remove_boilerplate,
+    split_blocks,
+)
 from dedup.config import BoilerplateConfig
 from dedup.normalize import normalize_text
 
@@ -75,3 +85,46 @@ def test_boilerplate_disabled_keeps_everything(stories, site_template):
     (cleaned,) = remove_boilerplate([page], BoilerplateConfig(enabled=False))
     assert cleaned.removed == ()
     assert "need to access the insight?" in cleaned.text
+
+
+def frequent_blocks_by_string(articles, min_docs):
+    """The template statistics as first written: normalized block strings per source, each
+    distinct body counted once."""
+    counts: dict = {}
+    seen = set()
+    for article in articles:
+        blocks = normalize_blocks(article.text)[1]
+        if (article.source, tuple(blocks)) in seen:
+            continue
+        seen.add((article.source, tuple(blocks)))
+        counts.setdefault(article.source, Counter()).update(set(blocks))
+    return {
+        (source, block)
+        for source, counter in counts.items()
+        for block, count in counter.items()
+        if count >= min_docs
+    }
+
+
+def test_boilerplate_block_keys_count_as_the_strings_do(stories, site_template):
+    records = mixed_records(stories, site_template) * 2  # every body twice: counted once
+    articles = [make_article(r["id"], r["text"], source=r.get("source")) for r in records]
+    for min_docs in (2, 4, 6, 7):
+        expected = frequent_blocks_by_string(articles, min_docs)
+        # Fed in chunks of three, as a streamed run feeds it.
+        counter = TemplateCounter()
+        for start in range(0, len(articles), 3):
+            part = articles[start : start + 3]
+            keys = [block_keys(a.source, normalize_blocks(a.text)[1]) for a in part]
+            distinct = [np.unique(k) for k in keys]
+            offsets = np.cumsum([0] + [d.size for d in distinct])
+            bodies = [body_key(a.source, k) for a, k in zip(part, keys, strict=True)]
+            counter.add(bodies, np.concatenate(distinct), offsets)
+        every_block = {(a.source, block) for a in articles for block in normalize_blocks(a.text)[1]}
+        found = {
+            (source, block)
+            for source, block in every_block
+            if np.isin(block_keys(source, [block]), counter.frequent(min_docs)).all()
+        }
+        assert found == expected, min_docs
+    assert ("insights", "stay informed") in frequent_blocks_by_string(articles, 6)

@@ -649,3 +649,55 @@ def test_cli_find_explain_lists_removed_template_blocks(
     code, stdout, err = run_cli(["find", seeds, "--out", out, "--quiet", "--explain"], capsys)
     assert code == 0, err
     assert "template blocks removed (1 articles, 33 words)" in stdout
+
+
+# --- dedup find: processes and streaming ---------------------------------------------------
+
+
+@pytest.mark.parametrize("options", [[], ["--no-related", "--annotate"]], ids=["default", "lean"])
+def test_cli_find_two_jobs_write_the_same_files_as_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stories, site_template, options
+) -> None:
+    from conftest import mixed_records
+
+    path = tmp_path / "feed.jsonl"
+    path.write_text(jsonl_text(mixed_records(stories, site_template)), encoding="utf-8")
+    written = {}
+    for jobs in (1, 2):
+        out = tmp_path / f"out-{jobs}"
+        # Chunks of three articles: the two-job run hands seven chunks to worker processes.
+        args = ["find", path, "--out", out, "--quiet", "--jobs", jobs, "--chunk-size", 3]
+        code, _, err = run_cli([*args, *options], capsys)
+        assert code == 0, err
+        written[jobs] = {name: (out / name).read_bytes() for name in output_files(out)}
+    assert sorted(written[1]) == OUTPUT_FILES
+    assert written[2] == written[1]
+    clusters = read_jsonl(tmp_path / "out-1" / "clusters.jsonl")
+    assert {c["kind"] for c in clusters} == ({"duplicate"} if options else {"duplicate", "related"})
+
+
+def test_cli_find_duplicate_id_in_a_later_chunk(
+    tmp_path: Path, out: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "ids.jsonl"
+    records = news_records()
+    records[3]["id"] = "a"
+    path.write_text(jsonl_text(records), encoding="utf-8")
+    code, _, err = run_cli(["find", path, "--out", out, "--quiet", "--chunk-size", 1], capsys)
+    assert code == 1
+    assert err == f"Error: {path}:4: duplicate id 'a', already used at {path}:1\n"
+    code, stdout, err = run_cli(
+        ["find", path, "--out", out, "--on-error", "skip", "--format", "json", "--chunk-size", 2],
+        capsys,
+    )
+    assert code == 0, err
+    assert json.loads(stdout)["skipped"] == 1
+    assert [r["id"] for r in read_jsonl(out / "deduplicated.jsonl")] == ["b", "e"]
+
+
+def test_cli_find_jobs_must_be_positive(
+    news: Path, out: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_cli(["find", news, "--out", out, "--jobs", 0], capsys)
+    assert code == 1
+    assert err == "Error: jobs must be at least 1 (or unset for all cores); got 0\n"

@@ -73,7 +73,8 @@ def test_pipeline_keep_rule_changes_representative(feed):
 def test_pipeline_reports_stage_timings_and_lsh_params(feed):
     result = find_duplicates(feed, DedupConfig(lsh=LSHConfig(threshold=0.3)))
     assert list(result.timings) == [
-        "templates", "shingles", "signatures", "candidates", "verify", "clusters"
+        "templates", "shingles", "signatures", "tfidf", "prepare", "candidates", "related",
+        "verify", "clusters",
     ]  # fmt: skip
     assert (result.lsh.bands, result.lsh.rows) == (37, 3)
 
@@ -103,10 +104,10 @@ def test_pipeline_reports_progress(feed):
     recorder = _Recorder()
     find_duplicates(feed, progress=recorder)
     assert [stage for stage, _ in recorder.stages] == [
-        "removing templates", "shingling", "signatures", "LSH candidates",
-        "related-story search", "verifying",
+        "reading, template statistics", "shingles, signatures", "LSH candidates",
+        "related-story search", "reading texts to verify", "verifying",
     ]  # fmt: skip
-    assert recorder.steps == sum(total for _, total in recorder.stages)
+    assert recorder.steps == len(feed) + sum(total for _, total in recorder.stages[1:])
 
 
 # Two stories told in three headlines each, and four earnings briefs of four companies on one

@@ -1,0 +1,678 @@
+"""The passes of a run over its articles, in chunks, with bounded memory (issue 5).
+
+A run never needs every article's text at once:
+
+1. **scan**: parse each chunk, check ids, count template blocks per source (64-bit keys, once
+   per distinct body) and keep what clustering and the output need of each article (id,
+   publication time, length);
+2. **sketch**: clean each chunk with the run's template set, shingle it and keep only the
+   MinHash signatures and shingle counts, plus term counts for TF-IDF (every text's counts when
+   the related-story search needs the TF-IDF matrix, else only document frequencies); what
+   verification may need of each article goes to a temporary file (:class:`~dedup.spill.Spill`);
+3. LSH candidates from the signatures; the related-story search over the TF-IDF matrix;
+4. **prepare**: read back from the spill only the articles that candidate pairs refer to;
+5. **verify** the candidates chunk by chunk; cluster.
+
+Every chunk's work is a pure function in :mod:`dedup.passes`, mapped over the chunks by a
+:class:`~dedup.executor.ChunkExecutor`, so the result is the same with any number of worker
+processes. The articles come from an :class:`ArticleSource`: a list in memory
+(:func:`dedup.find_duplicates`) or input files read again on each pass
+(:func:`dedup.find_duplicates_in_files`); both give the same result for the same articles.
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import reverse_cuthill_mckee
+
+from .boilerplate import CleanedArticle, TemplateCounter, TemplateReport
+from .cluster import cluster_duplicates, cluster_related, preference_rank
+from .config import DedupConfig
+from .errors import InputError
+from .executor import ChunkExecutor
+from .index import LSHParams, find_candidates
+from .ingest import FieldMap, InputFiles, OnError
+from .passes import (
+    Batch,
+    PairBatch,
+    Scan,
+    Sketch,
+    SketchOptions,
+    scan_batch,
+    sketch_batch,
+    unpack_texts,
+    verify_batch,
+)
+from .signature import DEFAULT_SCHEME, SignatureBatch
+from .spill import Spill
+from .terms import TermCounter
+from .types import Article, ArticleId, Cluster, Match
+from .verify import (
+    TfidfReranker,
+    distinctive_columns,
+    pair_cosines,
+    pairs_at_least,
+    story_graph,
+)
+
+
+class Progress(Protocol):
+    """Receives progress from long stages; the CLI draws it as a bar on stderr."""
+
+    def start(self, stage: str, total: int | None) -> None: ...
+
+    def advance(self, steps: int = 1) -> None: ...
+
+
+class NoProgress:
+    def start(self, stage: str, total: int | None) -> None:
+        pass
+
+    def advance(self, steps: int = 1) -> None:
+        pass
+
+
+class ArticleSource(Protocol):
+    """A run's articles, chunk by chunk, as often as the run asks."""
+
+    def batches(self, keep: Sequence[np.ndarray] | None = None) -> Iterator[Batch]:
+        """Every chunk in input order; ``keep[k]`` marks which records of chunk ``k`` to
+        process (``None``: all, in the first pass)."""
+        ...
+
+    def describe(self) -> str: ...
+
+
+class ArticleList:
+    """Articles held in memory, in chunks of ``chunk_size``."""
+
+    def __init__(self, articles: Sequence[Article], chunk_size: int) -> None:
+        self.articles = articles
+        self.chunk_size = chunk_size
+
+    def batches(self, keep: Sequence[np.ndarray] | None = None) -> Iterator[Batch]:
+        for number, start in enumerate(range(0, len(self.articles), self.chunk_size)):
+            part = self.articles[start : start + self.chunk_size]
+            if keep is not None:  # only the kept articles travel to a worker
+                part = [article for article, kept in zip(part, keep[number], strict=True) if kept]
+            yield Batch(articles=list(part))
+
+    def describe(self) -> str:
+        return "the articles"
+
+
+class RecordFiles:
+    """Input files, read again on every pass and parsed in the workers."""
+
+    def __init__(self, files: InputFiles, fields: FieldMap) -> None:
+        self.files = files
+        self.fields = fields
+
+    def batches(self, keep: Sequence[np.ndarray] | None = None) -> Iterator[Batch]:
+        for number, chunk in enumerate(self.files.chunks()):
+            if keep is not None:  # only the kept records travel to a worker
+                chunk = chunk.subset(keep[number])
+            yield Batch(records=chunk, fields=self.fields)
+
+    def describe(self) -> str:
+        return self.files.describe()
+
+
+@dataclass
+class Catalog:
+    """What pass 1 keeps of each article of the run (``n`` of them), in input order.
+
+    Attributes:
+        ids: each article's id.
+        published: publication times as sortable integers.
+        lengths: body lengths in characters.
+        accepted: for each chunk, which of its records are articles of the run.
+        skipped: messages of the records skipped as bad (``on_error="skip"``).
+        frequent: the run's template block keys, sorted.
+    """
+
+    ids: list[ArticleId]
+    published: np.ndarray
+    lengths: np.ndarray
+    accepted: list[np.ndarray]
+    skipped: list[str]
+    frequent: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass
+class RunOutcome:
+    """Everything a run found, by position in the run."""
+
+    catalog: Catalog
+    matches: list[Match]
+    duplicate_clusters: list[Cluster]
+    related_clusters: list[Cluster]
+    lsh: LSHParams
+    candidates: int
+    timings: dict[str, float]
+    cleaned: list[CleanedArticle] | None = None
+    template_report: TemplateReport | None = None
+    titles: dict[int, str] = field(default_factory=dict)
+
+
+class _Timer:
+    """Wall-clock seconds per stage. A pass that runs several stages in its workers splits
+    its wall time among them in proportion to the workers' own time for each."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        self.add(name, time.perf_counter() - started)
+
+    def add(self, name: str, seconds: float) -> None:
+        self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+
+    @contextmanager
+    def shared(self, work: dict[str, float]) -> Iterator[None]:
+        """Time a pass; ``work`` is filled with the workers' seconds per stage meanwhile."""
+        started = time.perf_counter()
+        yield
+        wall = time.perf_counter() - started
+        total = sum(work.values())
+        for name, seconds in work.items():
+            self.add(name, wall * seconds / total if total > 0 else wall / len(work))
+
+
+def run(
+    source: ArticleSource,
+    config: DedupConfig,
+    executor: ChunkExecutor,
+    *,
+    progress: Progress | None = None,
+    on_error: OnError | None = None,
+    keep_cleaned: bool = False,
+    explain: bool = False,
+) -> RunOutcome:
+    """Run every stage over ``source``.
+
+    Args:
+        source: the articles.
+        config: every parameter.
+        executor: runs the chunks' work.
+        progress: receives per-stage progress.
+        on_error: for records of input files: ``"stop"`` raises at the first bad record,
+            ``"skip"`` skips it; ``None`` for articles already checked (ids not checked).
+        keep_cleaned: return every article's cleaned body (:attr:`RunOutcome.cleaned`).
+        explain: return what template removal took out (:attr:`RunOutcome.template_report`).
+
+    Raises:
+        InputError: a bad record with ``on_error="stop"``, or no articles in input files.
+    """
+    progress = progress or NoProgress()
+    timer = _Timer()
+    with timer.stage("templates"):
+        catalog = _scan(source, config, executor, progress, on_error)
+    n = len(catalog)
+    if n == 0 and on_error is not None:
+        raise InputError(f"no articles found in {source.describe()}")
+
+    with Spill() as spill:
+        return _run_on(
+            source, catalog, config, executor, progress, timer, spill, keep_cleaned, explain
+        )
+
+
+def _run_on(
+    source: ArticleSource,
+    catalog: Catalog,
+    config: DedupConfig,
+    executor: ChunkExecutor,
+    progress: Progress,
+    timer: _Timer,
+    spill: Spill,
+    keep_cleaned: bool,
+    explain: bool,
+) -> RunOutcome:
+    n = len(catalog)
+    options = SketchOptions(related=config.verify.related, cleaned=keep_cleaned, explain=explain)
+    work: dict[str, float] = {}
+    with timer.shared(work):
+        sketched = _sketch(source, catalog, config, options, executor, progress, work, spill)
+    with timer.stage("candidates"):
+        progress.start("LSH candidates", n)
+        signatures = SignatureBatch(sketched.signatures, config.lsh.seed, DEFAULT_SCHEME)
+        pairs, lsh = find_candidates(signatures, sketched.sizes > 0, config.lsh)
+        del signatures, sketched.signatures
+        progress.advance(n)
+    with timer.stage("tfidf"):
+        reranker = TfidfReranker().fit_counts(sketched.text_counts)
+        if hasattr(reranker, "matrix_"):  # the counts are in the TF-IDF matrix now
+            sketched.text_counts.release_rows()
+    stories = None
+    if config.verify.related:
+        with timer.stage("related"):
+            progress.start("related-story search", n)
+            pairs, stories = _related(pairs, reranker, sketched, config, executor)
+            progress.advance(n)
+    # Only what verification and the result need is kept from here on.
+    counter = None if hasattr(reranker, "matrix_") else sketched.text_counts
+    cleaned, template_report = sketched.cleaned, sketched.template_report
+    del sketched
+    with timer.stage("prepare"):
+        needed = np.unique(pairs.ravel())
+        prepared = _prepare(spill, needed, progress, counter, reranker)
+    with timer.stage("verify"):
+        matches = _verify(pairs, needed, prepared, reranker, config, executor, progress)
+    with timer.stage("clusters"):
+        rank = preference_rank(catalog.published, catalog.lengths, config.keep)
+        duplicates = cluster_duplicates(matches, rank)
+        related = (
+            cluster_related(stories, duplicates, rank, config.verify.story_threshold)
+            if stories is not None
+            else []
+        )
+    # Every representative of a duplicate cluster is in a candidate pair: its title is at hand.
+    representatives = [cluster.representative for cluster in duplicates]
+    at = np.searchsorted(needed, np.asarray(representatives, dtype=np.int64)).tolist()
+    return RunOutcome(
+        catalog=catalog,
+        matches=matches,
+        duplicate_clusters=duplicates,
+        related_clusters=related,
+        lsh=lsh,
+        candidates=len(pairs),
+        timings=timer.seconds,
+        cleaned=cleaned,
+        template_report=template_report,
+        titles={
+            p: unpack_texts(prepared.packed[i])[3] for p, i in zip(representatives, at, strict=True)
+        },
+    )
+
+
+# --- Pass 1: scan --------------------------------------------------------------------------
+
+
+def _scan(
+    source: ArticleSource,
+    config: DedupConfig,
+    executor: ChunkExecutor,
+    progress: Progress,
+    on_error: OnError | None,
+) -> Catalog:
+    progress.start("reading, template statistics", None)
+    counter = TemplateCounter()
+    checker = _IdChecker(on_error) if on_error is not None else None
+    ids: list[ArticleId] = []
+    published: list[np.ndarray] = []
+    lengths: list[np.ndarray] = []
+    accepted: list[np.ndarray] = []
+    enabled = config.boilerplate.enabled
+    for scan in executor.map(scan_batch, source.batches(), enabled):
+        records = len(scan.errors) + len(scan.parsed)
+        chosen = (
+            checker.check(scan, len(ids)) if checker is not None else list(range(len(scan.ids)))
+        )
+        keep = np.zeros(records, dtype=bool)
+        keep[np.asarray(scan.parsed, dtype=np.int64)[chosen]] = True
+        accepted.append(keep)
+        ids.extend(scan.ids[j] for j in chosen)
+        published.append(scan.published[chosen])
+        lengths.append(scan.lengths[chosen])
+        if enabled:
+            selected = np.zeros(len(scan.ids), dtype=bool)
+            selected[chosen] = True
+            keys = scan.keys[np.repeat(selected, np.diff(scan.offsets))]
+            offsets = np.zeros(len(chosen) + 1, dtype=np.int64)
+            np.cumsum(np.diff(scan.offsets)[selected], out=offsets[1:])
+            counter.add([scan.bodies[j] for j in chosen], keys, offsets)
+        progress.advance(len(chosen))
+    return Catalog(
+        ids=ids,
+        published=_concatenate(published, np.int64),
+        lengths=_concatenate(lengths, np.int64),
+        accepted=accepted,
+        skipped=checker.skipped if checker is not None else [],
+        frequent=counter.frequent(config.boilerplate.min_docs)
+        if enabled
+        else np.zeros(0, dtype=np.uint64),
+    )
+
+
+class _IdChecker:
+    """Turns a chunk's records into the run's articles in input order: bad records stop the
+    run or are skipped, and an id used twice is a bad record that names both places.
+
+    It remembers where each article was read, for that message, as compactly as it can: per
+    chunk, the files' names once and each article's line number.
+    """
+
+    def __init__(self, on_error: OnError) -> None:
+        self.on_error = on_error
+        self.skipped: list[str] = []
+        self._first_seen: dict[ArticleId, int] = {}
+        self._starts: list[int] = []
+        self._files: list[list[str]] = []
+        self._which: list[np.ndarray] = []
+        self._lines: list[np.ndarray] = []
+
+    def check(self, scan: Scan, start: int) -> list[int]:
+        """The positions in ``scan.ids`` of the chunk's articles of the run."""
+        errors = dict(scan.errors)
+        chosen: list[int] = []
+        origins: list[str] = []
+        parsed = iter(range(len(scan.parsed)))
+        for position in range(len(scan.errors) + len(scan.parsed)):
+            if position in errors:
+                self._reject(errors[position])
+                continue
+            j = next(parsed)
+            article_id, origin = scan.ids[j], scan.origins[j]
+            earlier = self._first_seen.get(article_id)
+            if earlier is not None:
+                where = origins[earlier - start] if earlier >= start else self._origin(earlier)
+                self._reject(f"{origin}: duplicate id {article_id!r}, already used at {where}")
+                continue
+            self._first_seen[article_id] = start + len(chosen)
+            chosen.append(j)
+            origins.append(origin)
+        self._remember(start, origins)
+        return chosen
+
+    def _reject(self, message: str) -> None:
+        if self.on_error == "stop":
+            raise InputError(message)
+        self.skipped.append(message)
+
+    def _remember(self, start: int, origins: list[str]) -> None:
+        files: dict[str, int] = {}
+        which, lines = [], []
+        for origin in origins:
+            file, _, line = origin.rpartition(":")
+            which.append(files.setdefault(file, len(files)))
+            lines.append(int(line))
+        self._starts.append(start)
+        self._files.append(list(files))
+        self._which.append(np.asarray(which, dtype=np.int32))
+        self._lines.append(np.asarray(lines, dtype=np.int64))
+
+    def _origin(self, position: int) -> str:
+        chunk = bisect.bisect_right(self._starts, position) - 1
+        at = position - self._starts[chunk]
+        return f"{self._files[chunk][self._which[chunk][at]]}:{self._lines[chunk][at]}"
+
+
+def _concatenate(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+
+# --- Pass 2: sketch ------------------------------------------------------------------------
+
+
+@dataclass
+class _Sketched:
+    signatures: np.ndarray
+    sizes: np.ndarray
+    text_counts: TermCounter
+    words: np.ndarray | None
+    titled: np.ndarray | None
+    title_counts: TermCounter | None
+    cleaned: list[CleanedArticle] | None
+    template_report: TemplateReport | None
+
+
+def _sketch(
+    source: ArticleSource,
+    catalog: Catalog,
+    config: DedupConfig,
+    options: SketchOptions,
+    executor: ChunkExecutor,
+    progress: Progress,
+    work: dict[str, float],
+    spill: Spill,
+) -> _Sketched:
+    n = len(catalog)
+    progress.start("shingles, signatures", n)
+    out = _Sketched(
+        signatures=np.empty((n, config.lsh.num_perm), dtype=np.uint32),
+        sizes=np.empty(n, dtype=np.int64),
+        text_counts=TermCounter(keep_rows=options.related),
+        words=np.empty(n, dtype=np.int64) if options.related else None,
+        titled=np.empty(n, dtype=bool) if options.related else None,
+        title_counts=TermCounter() if options.related else None,
+        cleaned=[] if options.cleaned else None,
+        template_report=TemplateReport() if options.explain else None,
+    )
+    start = 0
+    batches = source.batches(catalog.accepted)
+    for sketch in executor.map(sketch_batch, batches, catalog.frequent, config, options):
+        stop = start + len(sketch.sizes)
+        _store(out, sketch, start, stop, spill)
+        for name, seconds in sketch.seconds.items():
+            work[name] = work.get(name, 0.0) + seconds
+        progress.advance(stop - start)
+        start = stop
+    return out
+
+
+def _store(out: _Sketched, sketch: Sketch, start: int, stop: int, spill: Spill) -> None:
+    out.signatures[start:stop] = sketch.signatures
+    out.sizes[start:stop] = sketch.sizes
+    numbers = out.text_counts.add(sketch.terms)
+    if out.text_counts.keep_rows:
+        spill.write(sketch.packed)
+    else:  # the counts of the articles verification needs are read back with their texts
+        spill.write(sketch.packed, sketch.terms.indptr, numbers, sketch.terms.counts)
+    if out.words is not None and sketch.words is not None:
+        out.words[start:stop] = sketch.words
+    if out.titled is not None and sketch.titled is not None:
+        out.titled[start:stop] = sketch.titled
+    if out.title_counts is not None and sketch.title_terms is not None:
+        out.title_counts.add(sketch.title_terms)
+    if out.cleaned is not None and sketch.cleaned is not None:
+        out.cleaned.extend(sketch.cleaned)
+    if out.template_report is not None and sketch.template_report is not None:
+        out.template_report.merge(sketch.template_report)
+
+
+# --- The related-story search --------------------------------------------------------------
+
+
+def _related(
+    pairs: np.ndarray,
+    reranker: TfidfReranker,
+    sketched: _Sketched,
+    config: DedupConfig,
+    executor: ChunkExecutor,
+) -> tuple[np.ndarray, sparse.csr_matrix]:
+    """The candidates with the related pairs added, and the story graph."""
+    verify = config.verify
+    # One pass over all pairs gives both the related pairs to verify and the story graph.
+    lowest = min(
+        verify.related_threshold, verify.story_edge_threshold, verify.short_story_edge_threshold
+    )
+    graph = reranker.graph(lowest, executor)
+    related = np.array(sorted(pairs_at_least(graph, verify.related_threshold)), dtype=np.int64)
+    if sketched.title_counts is None or sketched.titled is None or sketched.words is None:
+        raise ValueError("the sketch pass ran without the related-story options")
+    stories = story_graph(
+        graph,
+        titled=sketched.titled,
+        title_terms=distinctive_columns(sketched.title_counts, verify.distinctive_share),
+        words=sketched.words,
+        text_terms=reranker.distinctive_terms(verify.distinctive_share),
+        config=verify,
+    )
+    return _union(pairs, related.reshape(-1, 2), len(sketched.sizes)), stories
+
+
+def _union(first: np.ndarray, second: np.ndarray, n: int) -> np.ndarray:
+    """The distinct pairs of two ``(m, 2)`` arrays, sorted by ``(a, b)``."""
+    codes = np.union1d(first[:, 0] * n + first[:, 1], second[:, 0] * n + second[:, 1])
+    return np.column_stack([codes // n, codes % n]).astype(np.int64)
+
+
+# --- Pass 3: prepare -----------------------------------------------------------------------
+
+
+@dataclass
+class _Prepared:
+    """What verification needs of each article it needs (``needed``, in that order), packed
+    (:func:`dedup.passes.pack_texts`), and their TF-IDF vectors when the run kept document
+    frequencies only."""
+
+    packed: list[bytes] = field(default_factory=list)
+    vectors: list[sparse.csr_matrix] = field(default_factory=list)
+
+
+def _prepare(
+    spill: Spill,
+    needed: np.ndarray,
+    progress: Progress,
+    counter: TermCounter | None,
+    reranker: TfidfReranker,
+) -> _Prepared:
+    """The needed articles' packed texts, read back from the spill, and their TF-IDF vectors
+    when the run kept document frequencies only (``counter``)."""
+    progress.start("reading texts to verify", len(needed))
+    prepared = _Prepared()
+    start = 0
+    for chunk in spill.read():
+        stop = start + len(chunk)
+        picked = needed[np.searchsorted(needed, start) : np.searchsorted(needed, stop)] - start
+        start = stop
+        if picked.size == 0:
+            continue
+        prepared.packed.extend(chunk.packed(i) for i in picked.tolist())
+        if counter is not None:
+            lengths = chunk.indptr[picked + 1] - chunk.indptr[picked]
+            indptr = np.zeros(picked.size + 1, dtype=np.int64)
+            np.cumsum(lengths, out=indptr[1:])
+            entries = np.repeat(chunk.indptr[picked] - indptr[:-1], lengths) + np.arange(
+                int(indptr[-1])
+            )
+            rows = counter.numbered_rows(indptr, chunk.indices[entries], chunk.counts[entries])
+            prepared.vectors.append(reranker.vectors(rows))
+        progress.advance(picked.size)
+    return prepared
+
+
+# --- Verification --------------------------------------------------------------------------
+
+PAIRS_PER_ARTICLE_CHUNK = 5
+"""Candidate pairs per verification chunk, per article of an article chunk."""
+
+
+def _verify(
+    pairs: np.ndarray,
+    needed: np.ndarray,
+    prepared: _Prepared,
+    reranker: TfidfReranker,
+    config: DedupConfig,
+    executor: ChunkExecutor,
+    progress: Progress,
+) -> list[Match]:
+    progress.start("verifying", len(pairs))
+    local = np.searchsorted(needed, pairs)
+    if hasattr(reranker, "matrix_"):
+        cosines = pair_cosines(reranker.matrix_, pairs[:, 0], pairs[:, 1])
+    else:
+        # Vectors of the needed articles only; each equals its row of the run's matrix.
+        vectors = _stack_rows(prepared.vectors, max(len(reranker.terms_), 1))
+        cosines = pair_cosines(vectors, local[:, 0], local[:, 1])
+        del vectors
+    size = max(1, config.chunk_size * PAIRS_PER_ARTICLE_CHUNK)
+    order = _local_order(local, len(needed))
+    pairs, local, cosines = pairs[order], local[order], cosines[order]
+    starts = range(0, len(pairs), size)
+    batches = (
+        _pair_batch(pairs, local, cosines, start, start + size, needed, prepared, config)
+        for start in starts
+    )
+    matches: list[Match] = []
+    for start, (found, _seconds) in zip(starts, executor.map(verify_batch, batches), strict=True):
+        matches.extend(found)
+        progress.advance(min(start + size, len(pairs)) - start)
+    # Chunks were cut in another order; each pair's verdict does not depend on its chunk.
+    matches.sort(key=lambda match: (match.a, match.b))
+    return matches
+
+
+def _local_order(local: np.ndarray, n: int) -> np.ndarray:
+    """An order of the pairs in which consecutive pairs share articles: a chunk of them then
+    holds fewer distinct articles, each shingled once per chunk it appears in.
+
+    Articles are renumbered by reverse Cuthill-McKee over the candidate graph (a numbering
+    that keeps the articles of each pair close), and pairs sorted by their first article's
+    new number. On realnews_combined and a 200k corpus this shipped 45% fewer articles per
+    chunk and verified 15-20% faster than chunks of pairs in ``(a, b)`` order.
+    """
+    if len(local) == 0:
+        return np.zeros(0, dtype=np.int64)
+    graph = sparse.csr_matrix(
+        (np.ones(len(local), dtype=np.int8), (local[:, 0], local[:, 1])), shape=(n, n)
+    )
+    numbering = reverse_cuthill_mckee((graph + graph.T).tocsr(), symmetric_mode=True)
+    rank = np.empty(n, dtype=np.int64)
+    rank[numbering] = np.arange(n)
+    return np.argsort(np.minimum(rank[local[:, 0]], rank[local[:, 1]]), kind="stable")
+
+
+def _stack_rows(parts: list[sparse.csr_matrix], width: int) -> sparse.csr_matrix:
+    """The rows of ``parts`` as one matrix, emptying ``parts`` as they are copied: at most one
+    part is held twice (``sparse.vstack`` holds all of them twice)."""
+    nnz = sum(part.nnz for part in parts)
+    data = np.empty(nnz, dtype=np.float32)
+    indices = np.empty(nnz, dtype=np.int32)
+    indptr = [np.zeros(1, dtype=np.int64)]
+    at = 0
+    for part in _drain(parts):
+        data[at : at + part.nnz] = part.data
+        indices[at : at + part.nnz] = part.indices
+        indptr.append(part.indptr[1:].astype(np.int64) + at)
+        at += part.nnz
+    offsets = np.concatenate(indptr)
+    return sparse.csr_matrix((data, indices, offsets), shape=(len(offsets) - 1, width))
+
+
+def _drain(parts: list[sparse.csr_matrix]) -> Iterator[sparse.csr_matrix]:
+    parts.reverse()
+    while parts:
+        yield parts.pop()
+
+
+def _pair_batch(
+    pairs: np.ndarray,
+    local: np.ndarray,
+    cosines: np.ndarray,
+    start: int,
+    stop: int,
+    needed: np.ndarray,
+    prepared: _Prepared,
+    config: DedupConfig,
+) -> PairBatch:
+    chunk_local = np.unique(local[start:stop].ravel())
+    picked = chunk_local.tolist()
+    # verify_pairs takes the cosines in (a, b) order.
+    order = start + np.lexsort((pairs[start:stop, 1], pairs[start:stop, 0]))
+    return PairBatch(
+        pairs=pairs[order],
+        cosines=cosines[order],
+        positions=needed[chunk_local],
+        packed=[prepared.packed[i] for i in picked],
+        shingle=config.shingle,
+        verify=config.verify,
+    )
+
+
+__all__ = ["ArticleList", "ArticleSource", "Catalog", "RecordFiles", "RunOutcome", "run"]

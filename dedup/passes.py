@@ -1,0 +1,319 @@
+"""The work each pass over a run's articles does on one chunk, in a worker process.
+
+A run passes over its articles (:mod:`dedup.pipeline`) in chunks, and each chunk's work is a
+function here: :func:`scan_batch` (pass 1: parse, template statistics, what clustering needs),
+:func:`sketch_batch` (pass 2: template removal, shingles, MinHash signatures, term counts,
+and the texts verification may need, packed), :func:`verify_batch` (verification of a chunk of
+candidate pairs) and :func:`render_batch` (the deduplicated feed). Each is a pure function of
+its chunk and returns compact arrays, so chunks can go to any worker in any order and the run's
+result does not depend on how many there are.
+"""
+
+from __future__ import annotations
+
+import struct
+import time
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from .boilerplate import (
+    CleanedArticle,
+    TemplateReport,
+    block_keys,
+    body_key,
+    clean_blocks,
+    normalize_blocks,
+)
+from .config import DedupConfig, ShingleConfig, VerifyConfig
+from .errors import InputError
+from .ingest import FieldMap, RecordChunk, parse_chunk
+from .normalize import normalize_text, tokenize
+from .report import Mark, feed_record, jsonl_line
+from .shingle import make_shingle_batch
+from .signature import compute_signature_batch
+from .terms import WORD_PATTERN, TermChunk, count_terms
+from .types import Article, ArticleId, Match
+from .verify import own_titles, verify_pairs
+
+NO_DATE = np.iinfo(np.int64).max
+"""``published`` of an article without a date: after every date (``--keep earliest``)."""
+_MICROSECOND = timedelta(microseconds=1)
+
+
+@dataclass
+class Batch:
+    """A chunk of a run's articles as a worker receives it: the articles themselves, or the
+    records of an input, parsed in the worker.
+
+    Attributes:
+        articles: articles given in memory (:func:`dedup.find_duplicates`)...
+        records: ... or records read from an input (a later pass sends only the run's
+            articles, no bad records).
+        fields: input field names, for records.
+    """
+
+    articles: list[Article] | None = None
+    records: RecordChunk | None = None
+    fields: FieldMap = field(default_factory=FieldMap)
+
+    def load(self) -> list[Article | InputError]:
+        if self.records is not None:
+            return parse_chunk(self.records, self.fields)
+        return list(self.articles or [])
+
+    def load_articles(self) -> list[Article]:
+        """The batch's articles, which an earlier pass found good."""
+        loaded = self.load()
+        bad = [item for item in loaded if isinstance(item, InputError)]
+        if bad:  # the input changed since the first pass
+            raise InputError(f"{bad[0]} (the input changed while it was read)")
+        return loaded  # type: ignore[return-value]
+
+
+def published_order(when: datetime | None) -> int:
+    """A publication time as an exact integer (microseconds since year 1), for sorting."""
+    if when is None:
+        return int(NO_DATE)
+    return (when - datetime.min) // _MICROSECOND
+
+
+@dataclass
+class Scan:
+    """Pass 1 over a chunk: which records are articles, and what the run keeps of each.
+
+    ``errors`` and ``parsed`` are positions among the batch's records; the other fields hold
+    one entry per parsed article, in order.
+    """
+
+    errors: list[tuple[int, str]]
+    parsed: list[int]
+    ids: list[ArticleId]
+    origins: list[str]
+    published: np.ndarray
+    lengths: np.ndarray
+    bodies: list[int]
+    keys: np.ndarray
+    offsets: np.ndarray
+    seconds: float
+
+
+def scan_batch(batch: Batch, templates: bool) -> Scan:
+    """Parse a chunk, and count the template statistics of its articles (when ``templates``):
+    each body's key and its distinct block keys (:class:`dedup.boilerplate.TemplateCounter`)."""
+    started = time.process_time()
+    errors: list[tuple[int, str]] = []
+    parsed: list[int] = []
+    articles: list[Article] = []
+    for position, item in enumerate(batch.load()):
+        if isinstance(item, InputError):
+            errors.append((position, str(item)))
+        else:
+            parsed.append(position)
+            articles.append(item)
+    bodies: list[int] = []
+    distinct: list[np.ndarray] = []
+    if templates:
+        for article in articles:
+            _, normalized = normalize_blocks(article.text)
+            keys = block_keys(article.source, normalized)
+            bodies.append(body_key(article.source, keys))
+            distinct.append(np.unique(keys))
+    offsets = np.zeros(len(distinct) + 1, dtype=np.int64)
+    np.cumsum([part.size for part in distinct], out=offsets[1:])
+    return Scan(
+        errors=errors,
+        parsed=parsed,
+        ids=[article.id for article in articles],
+        origins=[article.origin for article in articles],
+        published=np.array(
+            [published_order(article.published) for article in articles], dtype=np.int64
+        ),
+        lengths=np.array([len(article.text) for article in articles], dtype=np.int64),
+        bodies=bodies,
+        keys=np.concatenate(distinct) if distinct else np.zeros(0, dtype=np.uint64),
+        offsets=offsets,
+        seconds=time.process_time() - started,
+    )
+
+
+@dataclass(frozen=True)
+class SketchOptions:
+    """What pass 2 returns besides signatures and term counts.
+
+    Attributes:
+        related: what the related-story search needs: word counts, own titles and their words.
+        cleaned: every article's cleaned body (the library's :class:`DedupResult` holds them).
+        explain: the blocks template removal took out (``--explain``).
+    """
+
+    related: bool = False
+    cleaned: bool = False
+    explain: bool = False
+
+
+@dataclass
+class Sketch:
+    """Pass 2 over a chunk: what the run keeps of each article's text (one row each)."""
+
+    signatures: np.ndarray
+    sizes: np.ndarray
+    terms: TermChunk
+    packed: list[bytes] = field(default_factory=list)
+    words: np.ndarray | None = None
+    titled: np.ndarray | None = None
+    title_terms: TermChunk | None = None
+    cleaned: list[CleanedArticle] | None = None
+    template_report: TemplateReport | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def clean_batch(
+    articles: Sequence[Article], frequent: np.ndarray, config: DedupConfig
+) -> list[CleanedArticle]:
+    """Each article's normalized body without the run's template blocks (``frequent``)."""
+    cleaned = []
+    for article in articles:
+        original, normalized = normalize_blocks(article.text)
+        keys = (
+            block_keys(article.source, normalized)
+            if config.boilerplate.enabled
+            else np.zeros(0, dtype=np.uint64)
+        )
+        cleaned.append(clean_blocks(original, normalized, keys, frequent, config.boilerplate))
+    return cleaned
+
+
+def sketch_batch(
+    batch: Batch, frequent: np.ndarray, config: DedupConfig, options: SketchOptions
+) -> Sketch:
+    """Template removal, shingles, MinHash signatures and term counts of a chunk."""
+    seconds: dict[str, float] = {}
+    started = time.process_time()
+    articles = batch.load_articles()
+    cleaned = clean_batch(articles, frequent, config)
+    texts = [article.text for article in cleaned]
+    seconds["templates"] = time.process_time() - started
+
+    started = time.process_time()
+    shingles = make_shingle_batch(texts, config.shingle)
+    seconds["shingles"] = time.process_time() - started
+    started = time.process_time()
+    signatures = compute_signature_batch(shingles, config.lsh)
+    seconds["signatures"] = time.process_time() - started
+
+    started = time.process_time()
+    packed = [
+        pack_texts(text, article.text, normalize_text(article.title), article.title)
+        for text, article in zip(texts, articles, strict=True)
+    ]
+    seconds["prepare"] = time.process_time() - started
+
+    started = time.process_time()
+    sketch = Sketch(
+        signatures=signatures.hashvalues,
+        sizes=shingles.sizes,
+        terms=count_terms(texts),
+        packed=packed,
+        cleaned=cleaned if options.cleaned else None,
+        template_report=TemplateReport().add(cleaned) if options.explain else None,
+    )
+    if options.related:
+        titles = [normalize_text(article.title) for article in articles]
+        titled = own_titles(titles, texts)
+        sketch.words = np.array([len(tokenize(text)) for text in texts], dtype=np.int64)
+        sketch.titled = titled
+        sketch.title_terms = count_terms(
+            [title if has else "" for title, has in zip(titles, titled, strict=True)],
+            WORD_PATTERN,
+        )
+    seconds["tfidf"] = time.process_time() - started
+    seconds["prepare"] = seconds.pop("prepare")  # packing texts: verification's preparation
+    sketch.seconds = seconds
+    return sketch
+
+
+def pack_texts(*texts: str) -> bytes:
+    """Several texts in one compressed value: the run holds the articles verification needs
+    this way, about a third of their size (zlib at its fastest level)."""
+    encoded = [text.encode("utf-8") for text in texts]
+    header = struct.pack(f"<{len(encoded) + 1}I", len(encoded), *map(len, encoded))
+    return zlib.compress(header + b"".join(encoded), 1)
+
+
+def unpack_texts(packed: bytes) -> list[str]:
+    """The texts of :func:`pack_texts`."""
+    data = zlib.decompress(packed)
+    (count,) = struct.unpack_from("<I", data)
+    lengths = struct.unpack_from(f"<{count}I", data, 4)
+    texts, at = [], 4 * (count + 1)
+    for length in lengths:
+        texts.append(data[at : at + length].decode("utf-8"))
+        at += length
+    return texts
+
+
+@dataclass
+class PairBatch:
+    """A chunk of candidate pairs with what verification needs of their articles.
+
+    Attributes:
+        pairs: ``(m, 2)`` run positions, ``a < b``, sorted by ``(a, b)``.
+        cosines: TF-IDF cosine of each pair.
+        positions: the run positions of the articles the pairs refer to, sorted; ``packed``
+            follows them (:attr:`Prepared.packed`).
+    """
+
+    pairs: np.ndarray
+    cosines: np.ndarray
+    positions: np.ndarray
+    packed: list[bytes]
+    shingle: ShingleConfig
+    verify: VerifyConfig
+
+
+def verify_batch(batch: PairBatch) -> tuple[list[Match], float]:
+    """The accepted pairs of a chunk (run positions), and the seconds it took."""
+    started = time.process_time()
+    local = np.searchsorted(batch.positions, batch.pairs)
+    texts, bodies, titles, _ = zip(*map(unpack_texts, batch.packed), strict=True)
+    shingles = make_shingle_batch(texts, batch.shingle)
+    matches = verify_pairs(
+        list(zip(local[:, 0].tolist(), local[:, 1].tolist(), strict=True)),
+        texts=texts,
+        bodies=bodies,
+        titles=titles,
+        shingles=shingles.to_list(),
+        cosines=batch.cosines,
+        config=batch.verify,
+    )
+    positions = batch.positions.tolist()
+    found = [
+        Match(
+            positions[m.a],
+            positions[m.b],
+            m.relation,
+            m.jaccard,
+            m.containment_ab,
+            m.containment_ba,
+            m.cosine,
+            m.title_similarity,
+        )
+        for m in matches
+    ]
+    return found, time.process_time() - started
+
+
+def render_batch(work: tuple[Batch, list[Mark | None]], annotate: bool) -> list[str]:
+    """The deduplicated feed's lines for a chunk: its records with their marks
+    (:func:`dedup.report.feed_record`)."""
+    batch, marks = work
+    lines = []
+    for article, mark in zip(batch.load_articles(), marks, strict=True):
+        record = feed_record(article.record, mark, annotate=annotate)
+        if record is not None:
+            lines.append(jsonl_line(record))
+    return lines
