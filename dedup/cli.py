@@ -169,6 +169,13 @@ def find_command(
             "and a few figures.",
         ),
     ] = True,
+    related_max_articles: Annotated[
+        int,
+        typer.Option(
+            help="Skip the related-story search for runs of more articles (its time grows with "
+            "the square of the run); 0: no limit."
+        ),
+    ] = VerifyConfig.related_max_articles,
     templates: Annotated[
         bool, typer.Option(help="Remove site templates (lines recurring across articles).")
     ] = True,
@@ -207,6 +214,7 @@ def find_command(
             related_threshold=related_threshold,
             story_threshold=story_threshold,
             related=related,
+            related_max_articles=related_max_articles,
         ),
         keep=keep.value,
         jobs=jobs,
@@ -226,6 +234,15 @@ def find_command(
         if result.skipped:
             stderr.print(
                 f"Warning: skipped {len(result.skipped)} bad record(s); first: {result.skipped[0]}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+        if result.related_skipped:
+            stderr.print(
+                f"Note: related-story search skipped: {len(result):,} articles is more than "
+                f"--related-max-articles {config.verify.related_max_articles:,} (its time grows "
+                "with the square of the run); pass --related-max-articles 0 to search anyway.",
                 markup=False,
                 highlight=False,
                 soft_wrap=True,

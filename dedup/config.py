@@ -109,6 +109,9 @@ class VerifyConfig:
             containment counts (a three-line brief is "contained" in too many articles).
         related_threshold: TF-IDF cosine of the bodies for a ``related`` pair (``pairs.jsonl``).
         related: look for related stories at all (costs a search over all pairs).
+        related_max_articles: the related-story search compares every pair of articles, so
+            its time grows with the square of the run (20 s for 25,000 articles, 20 minutes
+            for 200,000): runs of more articles skip it and say so; 0 lifts the limit.
         story_threshold: related-story clusters grow by centroid linkage: two groups merge
             while the cosine of their summed TF-IDF vectors is at least this.
         story_edge_threshold: only pairs with at least this cosine count towards a centroid
@@ -154,6 +157,7 @@ class VerifyConfig:
     min_contained_shingles: int = 20
     related_threshold: float = 0.5
     related: bool = True
+    related_max_articles: int = 100_000
     story_threshold: float = 0.15
     story_edge_threshold: float = 0.2
     short_story_edge_threshold: float = 0.1
@@ -178,6 +182,10 @@ class VerifyConfig:
         _check_unit_interval("char_containment_threshold", self.char_containment_threshold)
         _check_positive("char_shingle_size", self.char_shingle_size)
         _check_unit_interval("related_threshold", self.related_threshold)
+        if self.related_max_articles < 0:
+            raise ConfigError(
+                f"related_max_articles must be at least 0; got {self.related_max_articles}"
+            )
         _check_unit_interval("story_threshold", self.story_threshold)
         _check_unit_interval("story_edge_threshold", self.story_edge_threshold)
         _check_unit_interval("short_story_edge_threshold", self.short_story_edge_threshold)

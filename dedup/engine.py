@@ -164,6 +164,7 @@ class RunOutcome:
     cleaned: list[CleanedArticle] | None = None
     template_report: TemplateReport | None = None
     titles: dict[int, str] = field(default_factory=dict)
+    related_searched: bool = False
 
 
 class _Timer:
@@ -232,6 +233,13 @@ def run(
         )
 
 
+def searches_related(config: DedupConfig, articles: int) -> bool:
+    """Whether a run of ``articles`` looks for related stories: asked for, and within
+    ``related_max_articles`` (the search grows with the square of the run)."""
+    limit = config.verify.related_max_articles
+    return config.verify.related and (limit == 0 or articles <= limit)
+
+
 def _run_on(
     source: ArticleSource,
     catalog: Catalog,
@@ -244,7 +252,8 @@ def _run_on(
     explain: bool,
 ) -> RunOutcome:
     n = len(catalog)
-    options = SketchOptions(related=config.verify.related, cleaned=keep_cleaned, explain=explain)
+    related = searches_related(config, n)
+    options = SketchOptions(related=related, cleaned=keep_cleaned, explain=explain)
     work: dict[str, float] = {}
     with timer.shared(work):
         sketched = _sketch(source, catalog, config, options, executor, progress, work, spill)
@@ -259,7 +268,7 @@ def _run_on(
         if hasattr(reranker, "matrix_"):  # the counts are in the TF-IDF matrix now
             sketched.text_counts.release_rows()
     stories = None
-    if config.verify.related:
+    if related:
         with timer.stage("related"):
             progress.start("related-story search", n)
             pairs, stories = _related(pairs, reranker, sketched, config, executor)
@@ -276,7 +285,7 @@ def _run_on(
     with timer.stage("clusters"):
         rank = preference_rank(catalog.published, catalog.lengths, config.keep)
         duplicates = cluster_duplicates(matches, rank)
-        related = (
+        related_clusters = (
             cluster_related(stories, duplicates, rank, config.verify.story_threshold)
             if stories is not None
             else []
@@ -288,7 +297,8 @@ def _run_on(
         catalog=catalog,
         matches=matches,
         duplicate_clusters=duplicates,
-        related_clusters=related,
+        related_clusters=related_clusters,
+        related_searched=related,
         lsh=lsh,
         candidates=len(pairs),
         timings=timer.seconds,

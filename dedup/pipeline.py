@@ -53,6 +53,12 @@ class RunResult:
     candidates: int
     config: DedupConfig
     timings: dict[str, float] = field(default_factory=dict)
+    related_searched: bool = False
+
+    @property
+    def related_skipped(self) -> bool:
+        """Related stories were asked for but the run was too large to search them."""
+        return self.config.verify.related and not self.related_searched
 
     @property
     def clusters(self) -> list[Cluster]:
@@ -270,4 +276,5 @@ def _common(outcome: RunOutcome, config: DedupConfig) -> dict[str, Any]:
         "candidates": outcome.candidates,
         "config": config,
         "timings": outcome.timings,
+        "related_searched": outcome.related_searched,
     }

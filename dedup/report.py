@@ -150,6 +150,7 @@ def summarize(result: RunResult, *, largest: int = 10) -> dict[str, Any]:
         "duplicate_clusters": len(result.duplicate_clusters),
         "removed": len(result.removed()),
         "related_clusters": len(result.related_clusters),
+        "related_searched": result.related_searched,
         "pairs": len(result.matches),
         "candidates": result.candidates,
         "lsh": {

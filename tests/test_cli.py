@@ -701,3 +701,34 @@ def test_cli_find_jobs_must_be_positive(
     code, _, err = run_cli(["find", news, "--out", out, "--jobs", 0], capsys)
     assert code == 1
     assert err == "Error: jobs must be at least 1 (or unset for all cores); got 0\n"
+
+
+def test_cli_find_skips_the_related_search_above_the_size_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stories, site_template
+) -> None:
+    from conftest import mixed_records
+
+    records = mixed_records(stories, site_template)
+    path = tmp_path / "feed.jsonl"
+    path.write_text(jsonl_text(records), encoding="utf-8")
+    found = {}
+    for limit in (len(records), len(records) - 1):
+        out = tmp_path / f"out-{limit}"
+        args = ["find", path, "--out", out, "--quiet", "--format", "json"]
+        code, stdout, err = run_cli([*args, "--related-max-articles", limit], capsys)
+        assert code == 0, err
+        found[limit] = (json.loads(stdout), err, read_jsonl(out / "clusters.jsonl"))
+    summary, err, clusters = found[len(records)]
+    assert err == ""
+    assert summary["related_searched"] is True
+    assert {c["kind"] for c in clusters} == {"duplicate", "related"}
+    summary, err, clusters = found[len(records) - 1]
+    assert err == (
+        f"Note: related-story search skipped: {len(records)} articles is more than "
+        f"--related-max-articles {len(records) - 1} (its time grows with the square of the "
+        "run); pass --related-max-articles 0 to search anyway.\n"
+    )
+    assert summary["related_searched"] is False
+    assert summary["related_clusters"] == 0
+    # The copies are found all the same.
+    assert clusters == [c for c in found[len(records)][2] if c["kind"] == "duplicate"]
