@@ -10,8 +10,9 @@ runs it, under ``/usr/bin/time -v``, one run after the other (the machine is sha
 heavy jobs at once). Recorded per run: wall-clock seconds from ``time``, the pipeline's own
 stage seconds (its JSON summary), peak RSS as ``time`` reports it (the largest single process)
 and the peak memory of the whole process tree (parent plus workers, the sum of their
-proportional set sizes, polled from ``/proc`` every 0.1 s: forked workers share pages), and a digest of the three output files, so that runs with 1 and 2 jobs are checked to
-be byte-identical. With ``--baseline`` (default: the merge base with ``main``) that commit's
+proportional set sizes, polled from ``/proc`` every 0.1 s: forked workers share pages), and a
+digest of the three output files, so that runs with 1 and 2 jobs are checked to be
+byte-identical. With ``--baseline`` (default: the merge base with ``main``) that commit's
 ``dedup/`` (extracted with ``git archive``) runs the same configurations first, in memory as it
 always did. Tables show medians over ``--repeat`` runs. Writes ``results/NAME.json`` and
 ``results/NAME.md``.
