@@ -10,8 +10,8 @@ A run never needs every article's text at once:
    the related-story search needs the TF-IDF matrix, else only document frequencies); what
    verification may need of each article goes to a temporary file (:class:`~dedup.spill.Spill`);
 3. LSH candidates from the signatures; the related-story search over the TF-IDF matrix;
-4. **prepare**: read back from the spill only the articles that candidate pairs refer to;
-5. **verify** the candidates chunk by chunk; cluster.
+4. **verify** the candidates chunk by chunk: each worker reads the records of its chunk's
+   articles from the spill; cluster.
 
 Every chunk's work is a pure function in :mod:`dedup.passes`, mapped over the chunks by a
 :class:`~dedup.executor.ChunkExecutor`, so the result is the same with any number of worker
@@ -37,7 +37,7 @@ from .boilerplate import CleanedArticle, TemplateCounter, TemplateReport
 from .cluster import cluster_duplicates, cluster_related, preference_rank
 from .config import DedupConfig
 from .errors import InputError
-from .executor import ChunkExecutor
+from .executor import ChunkExecutor, Shared
 from .index import LSHParams, find_candidates
 from .ingest import FieldMap, InputFiles, OnError
 from .passes import (
@@ -52,7 +52,7 @@ from .passes import (
     verify_batch,
 )
 from .signature import DEFAULT_SCHEME, SignatureBatch
-from .spill import Spill
+from .spill import Spill, SpillIndex, read_records
 from .terms import TermCounter
 from .types import Article, ArticleId, Cluster, Match
 from .verify import (
@@ -274,14 +274,11 @@ def _run_on(
             pairs, stories = _related(pairs, reranker, sketched, config, executor)
             progress.advance(n)
     # Only what verification and the result need is kept from here on.
-    counter = None if hasattr(reranker, "matrix_") else sketched.text_counts
     cleaned, template_report = sketched.cleaned, sketched.template_report
     del sketched
-    with timer.stage("prepare"):
-        needed = np.unique(pairs.ravel())
-        prepared = _prepare(spill, needed, progress, counter, reranker)
     with timer.stage("verify"):
-        matches = _verify(pairs, needed, prepared, reranker, config, executor, progress)
+        records = spill.index()
+        matches = _verify(pairs, records, reranker, config, executor, progress)
     with timer.stage("clusters"):
         rank = preference_rank(catalog.published, catalog.lengths, config.keep)
         duplicates = cluster_duplicates(matches, rank)
@@ -290,9 +287,9 @@ def _run_on(
             if stories is not None
             else []
         )
-    # Every representative of a duplicate cluster is in a candidate pair: its title is at hand.
+    # The titles of the representatives, for the summary, from the spill.
     representatives = [cluster.representative for cluster in duplicates]
-    at = np.searchsorted(needed, np.asarray(representatives, dtype=np.int64)).tolist()
+    packed, _, _ = read_records(records.take(np.asarray(representatives, dtype=np.int64)))
     return RunOutcome(
         catalog=catalog,
         matches=matches,
@@ -305,7 +302,8 @@ def _run_on(
         cleaned=cleaned,
         template_report=template_report,
         titles={
-            p: unpack_texts(prepared.packed[i])[3] for p, i in zip(representatives, at, strict=True)
+            position: unpack_texts(texts)[3]
+            for position, texts in zip(representatives, packed, strict=True)
         },
     )
 
@@ -535,48 +533,6 @@ def _union(first: np.ndarray, second: np.ndarray, n: int) -> np.ndarray:
 # --- Pass 3: prepare -----------------------------------------------------------------------
 
 
-@dataclass
-class _Prepared:
-    """What verification needs of each article it needs (``needed``, in that order), packed
-    (:func:`dedup.passes.pack_texts`), and their TF-IDF vectors when the run kept document
-    frequencies only."""
-
-    packed: list[bytes] = field(default_factory=list)
-    vectors: list[sparse.csr_matrix] = field(default_factory=list)
-
-
-def _prepare(
-    spill: Spill,
-    needed: np.ndarray,
-    progress: Progress,
-    counter: TermCounter | None,
-    reranker: TfidfReranker,
-) -> _Prepared:
-    """The needed articles' packed texts, read back from the spill, and their TF-IDF vectors
-    when the run kept document frequencies only (``counter``)."""
-    progress.start("reading texts to verify", len(needed))
-    prepared = _Prepared()
-    start = 0
-    for chunk in spill.read():
-        stop = start + len(chunk)
-        picked = needed[np.searchsorted(needed, start) : np.searchsorted(needed, stop)] - start
-        start = stop
-        if picked.size == 0:
-            continue
-        prepared.packed.extend(chunk.packed(i) for i in picked.tolist())
-        if counter is not None:
-            lengths = chunk.indptr[picked + 1] - chunk.indptr[picked]
-            indptr = np.zeros(picked.size + 1, dtype=np.int64)
-            np.cumsum(lengths, out=indptr[1:])
-            entries = np.repeat(chunk.indptr[picked] - indptr[:-1], lengths) + np.arange(
-                int(indptr[-1])
-            )
-            rows = counter.numbered_rows(indptr, chunk.indices[entries], chunk.counts[entries])
-            prepared.vectors.append(reranker.vectors(rows))
-        progress.advance(picked.size)
-    return prepared
-
-
 # --- Verification --------------------------------------------------------------------------
 
 PAIRS_PER_ARTICLE_CHUNK = 5
@@ -585,28 +541,26 @@ PAIRS_PER_ARTICLE_CHUNK = 5
 
 def _verify(
     pairs: np.ndarray,
-    needed: np.ndarray,
-    prepared: _Prepared,
+    records: SpillIndex,
     reranker: TfidfReranker,
     config: DedupConfig,
     executor: ChunkExecutor,
     progress: Progress,
 ) -> list[Match]:
+    """Verify the candidate pairs in chunks. Each chunk carries where its articles' records lie
+    in the spill; the workers read them from there, so the run never holds the texts."""
     progress.start("verifying", len(pairs))
-    local = np.searchsorted(needed, pairs)
+    cosines = None
+    weights = None
     if hasattr(reranker, "matrix_"):
         cosines = pair_cosines(reranker.matrix_, pairs[:, 0], pairs[:, 1])
-    else:
-        # Vectors of the needed articles only; each equals its row of the run's matrix.
-        vectors = _stack_rows(prepared.vectors, max(len(reranker.terms_), 1))
-        cosines = pair_cosines(vectors, local[:, 0], local[:, 1])
-        del vectors
+    else:  # the workers make the vectors of their chunk's articles from the spilled counts
+        weights = executor.share(reranker.weights())
     size = max(1, config.chunk_size * PAIRS_PER_ARTICLE_CHUNK)
-    order = _local_order(local, len(needed))
-    pairs, local, cosines = pairs[order], local[order], cosines[order]
+    order = _pair_order(pairs)
     starts = range(0, len(pairs), size)
     batches = (
-        _pair_batch(pairs, local, cosines, start, start + size, needed, prepared, config)
+        _pair_batch(pairs, order[start : start + size], cosines, weights, records, config)
         for start in starts
     )
     matches: list[Match] = []
@@ -616,6 +570,11 @@ def _verify(
     # Chunks were cut in another order; each pair's verdict does not depend on its chunk.
     matches.sort(key=lambda match: (match.a, match.b))
     return matches
+
+
+def _pair_order(pairs: np.ndarray) -> np.ndarray:
+    needed, local = np.unique(pairs.ravel(), return_inverse=True)
+    return _local_order(local.reshape(-1, 2), len(needed))
 
 
 def _local_order(local: np.ndarray, n: int) -> np.ndarray:
@@ -638,48 +597,23 @@ def _local_order(local: np.ndarray, n: int) -> np.ndarray:
     return np.argsort(np.minimum(rank[local[:, 0]], rank[local[:, 1]]), kind="stable")
 
 
-def _stack_rows(parts: list[sparse.csr_matrix], width: int) -> sparse.csr_matrix:
-    """The rows of ``parts`` as one matrix, emptying ``parts`` as they are copied: at most one
-    part is held twice (``sparse.vstack`` holds all of them twice)."""
-    nnz = sum(part.nnz for part in parts)
-    data = np.empty(nnz, dtype=np.float32)
-    indices = np.empty(nnz, dtype=np.int32)
-    indptr = [np.zeros(1, dtype=np.int64)]
-    at = 0
-    for part in _drain(parts):
-        data[at : at + part.nnz] = part.data
-        indices[at : at + part.nnz] = part.indices
-        indptr.append(part.indptr[1:].astype(np.int64) + at)
-        at += part.nnz
-    offsets = np.concatenate(indptr)
-    return sparse.csr_matrix((data, indices, offsets), shape=(len(offsets) - 1, width))
-
-
-def _drain(parts: list[sparse.csr_matrix]) -> Iterator[sparse.csr_matrix]:
-    parts.reverse()
-    while parts:
-        yield parts.pop()
-
-
 def _pair_batch(
     pairs: np.ndarray,
-    local: np.ndarray,
-    cosines: np.ndarray,
-    start: int,
-    stop: int,
-    needed: np.ndarray,
-    prepared: _Prepared,
+    chosen: np.ndarray,
+    cosines: np.ndarray | None,
+    weights: Shared | None,
+    records: SpillIndex,
     config: DedupConfig,
 ) -> PairBatch:
-    chunk_local = np.unique(local[start:stop].ravel())
-    picked = chunk_local.tolist()
-    # verify_pairs takes the cosines in (a, b) order.
-    order = start + np.lexsort((pairs[start:stop, 1], pairs[start:stop, 0]))
+    """The pairs ``chosen``, sorted by ``(a, b)`` as verify_pairs takes them."""
+    chosen = chosen[np.lexsort((pairs[chosen, 1], pairs[chosen, 0]))]
+    positions = np.unique(pairs[chosen].ravel())
     return PairBatch(
-        pairs=pairs[order],
-        cosines=cosines[order],
-        positions=needed[chunk_local],
-        packed=[prepared.packed[i] for i in picked],
+        pairs=pairs[chosen],
+        positions=positions,
+        records=records.take(positions),
+        cosines=None if cosines is None else cosines[chosen],
+        weights=weights,
         shingle=config.shingle,
         verify=config.verify,
     )

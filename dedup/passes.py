@@ -30,14 +30,16 @@ from .boilerplate import (
 )
 from .config import DedupConfig, ShingleConfig, VerifyConfig
 from .errors import InputError
+from .executor import Shared
 from .ingest import FieldMap, RecordChunk, parse_chunk
 from .normalize import normalize_text, tokenize
 from .report import Mark, feed_record, jsonl_line
 from .shingle import make_shingle_batch
 from .signature import compute_signature_batch
-from .terms import WORD_PATTERN, TermChunk, count_terms
+from .spill import SpillIndex, read_records
+from .terms import WORD_PATTERN, TermChunk, count_rows, count_terms
 from .types import Article, ArticleId, Match
-from .verify import own_titles, verify_pairs
+from .verify import TfidfWeights, own_titles, pair_cosines, verify_pairs
 
 NO_DATE = np.iinfo(np.int64).max
 """``published`` of an article without a date: after every date (``--keep earliest``)."""
@@ -258,19 +260,22 @@ def unpack_texts(packed: bytes) -> list[str]:
 
 @dataclass
 class PairBatch:
-    """A chunk of candidate pairs with what verification needs of their articles.
+    """A chunk of candidate pairs, and where to find what verification needs of their articles.
 
     Attributes:
         pairs: ``(m, 2)`` run positions, ``a < b``, sorted by ``(a, b)``.
-        cosines: TF-IDF cosine of each pair.
-        positions: the run positions of the articles the pairs refer to, sorted; ``packed``
-            follows them (:attr:`Prepared.packed`).
+        positions: the run positions of the articles the pairs refer to, sorted.
+        records: where those articles' records lie in the run's spill, in that order.
+        cosines: TF-IDF cosine of each pair, when the run holds the TF-IDF matrix...
+        weights: ... or what makes the articles' TF-IDF vectors from their spilled term counts
+            (:meth:`dedup.verify.TfidfReranker.weights`), shared with the workers.
     """
 
     pairs: np.ndarray
-    cosines: np.ndarray
     positions: np.ndarray
-    packed: list[bytes]
+    records: SpillIndex
+    cosines: np.ndarray | None
+    weights: Shared | None
     shingle: ShingleConfig
     verify: VerifyConfig
 
@@ -279,7 +284,13 @@ def verify_batch(batch: PairBatch) -> tuple[list[Match], float]:
     """The accepted pairs of a chunk (run positions), and the seconds it took."""
     started = time.process_time()
     local = np.searchsorted(batch.positions, batch.pairs)
-    texts, bodies, titles, _ = zip(*map(unpack_texts, batch.packed), strict=True)
+    packed, pairs, offsets = read_records(batch.records)
+    texts, bodies, titles, _ = zip(*map(unpack_texts, packed), strict=True)
+    cosines = batch.cosines
+    if cosines is None and batch.weights is not None:
+        weights: TfidfWeights = batch.weights.get()
+        counts = count_rows(offsets, pairs[:, 0], pairs[:, 1], len(weights.column_of))
+        cosines = pair_cosines(weights.vectors(counts), local[:, 0], local[:, 1])
     shingles = make_shingle_batch(texts, batch.shingle)
     matches = verify_pairs(
         list(zip(local[:, 0].tolist(), local[:, 1].tolist(), strict=True)),
@@ -287,7 +298,7 @@ def verify_batch(batch: PairBatch) -> tuple[list[Match], float]:
         bodies=bodies,
         titles=titles,
         shingles=shingles.to_list(),
-        cosines=batch.cosines,
+        cosines=cosines,
         config=batch.verify,
     )
     positions = batch.positions.tolist()

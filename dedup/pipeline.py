@@ -127,6 +127,7 @@ class StreamResult(RunResult):
     accepted: list[np.ndarray]
     titles: dict[int, str]
     removals: TemplateReport | None = None
+    executor: ChunkExecutor | None = None
 
     def title(self, position: int) -> str:
         return self.titles[position]
@@ -143,13 +144,17 @@ class StreamResult(RunResult):
     def feed_lines(self, marks: dict[int, Mark], *, annotate: bool) -> Iterator[str]:
         """The deduplicated feed, rendered chunk by chunk in worker processes."""
         chunks = _chunk_marks(self.accepted, marks)
-        with ChunkExecutor(resolve_jobs(self.config.jobs)) as executor:
-            batches = self.source.batches(self.accepted)
-            for lines in executor.map(render_batch, zip(batches, chunks, strict=True), annotate):
-                yield from lines
+        # The run's own workers, started while the run was small: a pool started now would
+        # fork a process that holds the whole result.
+        executor = self.executor or ChunkExecutor(1)
+        batches = self.source.batches(self.accepted)
+        for lines in executor.map(render_batch, zip(batches, chunks, strict=True), annotate):
+            yield from lines
 
     def close(self) -> None:
-        """Remove the spool of standard input, if the run made one."""
+        """Stop the run's worker processes and remove the spool of standard input, if any."""
+        if self.executor is not None:
+            self.executor.close()
         self.source.files.close()
 
     def __enter__(self) -> StreamResult:
@@ -232,7 +237,8 @@ def find_duplicates_in_files(
     candidate pairs are read back. Per article, a run holds its MinHash signature and those few
     figures; the related-story search (``config.verify.related``) also holds the run's sparse
     TF-IDF matrix. Call :meth:`StreamResult.records` (before the inputs change) to stream the
-    records again.
+    records again, and :meth:`StreamResult.close` (or use it as a context manager) to stop its
+    worker processes.
 
     Args:
         inputs: as :func:`dedup.ingest.read_articles` takes them.
@@ -252,11 +258,17 @@ def find_duplicates_in_files(
         raise InputError(f"on_error must be 'stop' or 'skip'; got {on_error!r}")
     files = InputFiles(inputs, stdin=stdin, chunk_size=config.chunk_size)
     source = RecordFiles(files, fields or FieldMap())
-    with _executor(config) as executor:
+    executor = _executor(config)
+    try:
         outcome = run(
             source, config, executor, progress=progress, on_error=on_error, explain=explain
         )
+    except BaseException:
+        executor.close()
+        files.close()
+        raise
     return StreamResult(
+        executor=executor,
         skipped=outcome.catalog.skipped,
         source=source,
         accepted=outcome.catalog.accepted,

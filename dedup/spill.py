@@ -1,65 +1,85 @@
 """A temporary file of what verification may need of each article, written in the sketch pass.
 
-The sketch pass already has every article's cleaned body, and its term counts in hand; the
+The sketch pass already has every article's cleaned body and its term counts in hand; the
 articles verification needs are known only after the LSH candidates. Rather than holding them
-all in memory or reading, parsing and cleaning the input again, the pass appends each chunk to
-this file: the articles' packed texts (:func:`dedup.passes.pack_texts`) and, when the run keeps
-no TF-IDF matrix, their term counts with run-wide term numbers. Reading it back
-(:meth:`Spill.read`) picks the needed articles chunk by chunk, so memory holds one chunk of it
-at a time.
+in memory or reading, parsing and cleaning the input again, the pass appends each article to
+this file: its packed texts (:func:`dedup.passes.pack_texts`) and, when the run keeps no TF-IDF
+matrix, its term counts with run-wide term numbers. The run keeps only where each article's
+record lies (:class:`SpillIndex`); verification workers read the records of their chunk's
+articles straight from the file (:func:`read_records`).
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-# Per chunk: article count, then the byte sizes of the five arrays that follow.
-_HEADER = np.dtype("<i8")
-_FIELDS = 6
 
-
-@dataclass
-class SpilledChunk:
-    """One chunk of the spill, as read back.
+@dataclass(frozen=True)
+class SpillIndex:
+    """Where the records of some articles lie in a spill, one entry per article.
 
     Attributes:
-        blob: the articles' packed texts, one after the other (:meth:`packed`).
-        ends: where each article's packed texts end in ``blob``.
-        indptr: article ``i``'s term counts are ``indices[indptr[i]:indptr[i + 1]]`` (empty
-            when the run kept the counts elsewhere).
-        indices: run-wide term numbers.
-        counts: how often the article holds each term.
+        path: the spill file.
+        packed_at: byte offset of the article's packed texts...
+        packed_size: ... and their size.
+        terms_at: byte offset of its term counts, ``(term number, count)`` pairs of ``int32``...
+        terms: ... and how many pairs.
     """
 
-    blob: bytes
-    ends: np.ndarray
-    indptr: np.ndarray
-    indices: np.ndarray
-    counts: np.ndarray
+    path: str
+    packed_at: np.ndarray
+    packed_size: np.ndarray
+    terms_at: np.ndarray
+    terms: np.ndarray
 
-    def __len__(self) -> int:
-        return len(self.ends)
+    def take(self, positions: np.ndarray) -> SpillIndex:
+        """The entries of some articles, by position."""
+        return SpillIndex(
+            self.path,
+            self.packed_at[positions],
+            self.packed_size[positions],
+            self.terms_at[positions],
+            self.terms[positions],
+        )
 
-    def packed(self, position: int) -> bytes:
-        start = int(self.ends[position - 1]) if position else 0
-        return self.blob[start : int(self.ends[position])]
+
+def read_records(index: SpillIndex) -> tuple[list[bytes], np.ndarray, np.ndarray]:
+    """The records of an index's articles: packed texts, and their term counts as ``(m, 2)``
+    ``int32`` pairs with each article's offsets into them."""
+    descriptor = os.open(index.path, os.O_RDONLY)
+    try:
+        packed = [
+            os.pread(descriptor, size, at)
+            for at, size in zip(index.packed_at.tolist(), index.packed_size.tolist(), strict=True)
+        ]
+        parts = [
+            os.pread(descriptor, 8 * count, at)
+            for at, count in zip(index.terms_at.tolist(), index.terms.tolist(), strict=True)
+            if count
+        ]
+    finally:
+        os.close(descriptor)
+    pairs = np.frombuffer(b"".join(parts), dtype=np.int32).reshape(-1, 2)
+    offsets = np.zeros(len(packed) + 1, dtype=np.int64)
+    np.cumsum(index.terms, out=offsets[1:])
+    return packed, pairs, offsets
 
 
 class Spill:
-    """Chunks of per-article records in a temporary file: written in input order, then read
-    back in the same order; a context manager that removes the file."""
+    """Per-article records in a temporary file, appended chunk by chunk in input order; a
+    context manager that removes the file."""
 
     def __init__(self, directory: str | None = None) -> None:
         handle, name = tempfile.mkstemp(prefix="dedup-spill-", suffix=".bin", dir=directory)
         self.path = Path(name)
-        self._stream = os.fdopen(handle, "w+b")
-        self.chunks = 0
+        self._stream = os.fdopen(handle, "wb")
+        self._size = 0
+        self._parts: list[tuple[np.ndarray, ...]] = []
 
     def __enter__(self) -> Spill:
         return self
@@ -79,33 +99,30 @@ class Spill:
         indices: np.ndarray | None = None,
         counts: np.ndarray | None = None,
     ) -> None:
-        """Append one chunk: its articles' packed texts and, optionally, their term counts."""
-        lengths = np.fromiter(map(len, packed), dtype=np.int64, count=len(packed))
-        arrays = [
-            lengths.tobytes(),
-            b"".join(packed),
-            np.asarray(indptr if indptr is not None else [], dtype=np.int64).tobytes(),
-            np.asarray(indices if indices is not None else [], dtype=np.int32).tobytes(),
-            np.asarray(counts if counts is not None else [], dtype=np.int32).tobytes(),
-        ]
-        header = np.array([len(packed), *map(len, arrays)], dtype=_HEADER)
-        self._stream.write(header.tobytes())
-        for array in arrays:
-            self._stream.write(array)
-        self.chunks += 1
+        """Append a chunk's articles: packed texts and, optionally, term counts (article
+        ``i``'s are ``indices[indptr[i]:indptr[i + 1]]`` with ``counts`` alike)."""
+        sizes = np.fromiter(map(len, packed), dtype=np.int64, count=len(packed))
+        packed_at = self._size + np.cumsum(sizes) - sizes
+        blob = b"".join(packed)
+        terms = np.zeros(len(packed), dtype=np.int64)
+        terms_at = np.full(len(packed), self._size + len(blob), dtype=np.int64)
+        pairs = b""
+        if indptr is not None and indices is not None and counts is not None:
+            terms = np.diff(indptr).astype(np.int64)
+            terms_at += 8 * np.asarray(indptr[:-1], dtype=np.int64)
+            pairs = np.column_stack([indices, counts]).astype(np.int32).tobytes()
+        self._stream.write(blob)
+        self._stream.write(pairs)
+        self._size += len(blob) + len(pairs)
+        self._parts.append((packed_at, sizes, terms_at, terms))
 
-    def read(self) -> Iterator[SpilledChunk]:
-        """The chunks in the order they were written."""
+    def index(self) -> SpillIndex:
+        """Where every article's record lies, in input order; the file is ready to read."""
         self._stream.flush()
-        self._stream.seek(0)
-        for _ in range(self.chunks):
-            header = np.frombuffer(self._stream.read(_HEADER.itemsize * _FIELDS), dtype=_HEADER)
-            sizes = [int(value) for value in header[1:]]
-            lengths, blob, indptr, indices, counts = (self._stream.read(size) for size in sizes)
-            yield SpilledChunk(
-                blob=blob,
-                ends=np.cumsum(np.frombuffer(lengths, dtype=np.int64)),
-                indptr=np.frombuffer(indptr, dtype=np.int64),
-                indices=np.frombuffer(indices, dtype=np.int32),
-                counts=np.frombuffer(counts, dtype=np.int32),
-            )
+        columns = [
+            np.concatenate([part[column] for part in self._parts])
+            if self._parts
+            else np.zeros(0, dtype=np.int64)
+            for column in range(4)
+        ]
+        return SpillIndex(str(self.path), *columns)

@@ -124,14 +124,7 @@ class TermCounter:
         return np.asarray(numbers, dtype=np.int64)
 
     def _csr(self, chunk: TermChunk, global_indices: np.ndarray) -> sparse.csr_matrix:
-        # Within a row, entries are sorted by the run-wide term number, as CountVectorizer
-        # sorts them (the order sums over a row are taken in).
-        matrix = sparse.csr_matrix(
-            (chunk.counts.astype(np.float32), global_indices.astype(np.int32), chunk.indptr),
-            shape=(len(chunk), max(len(self.vocabulary), 1)),
-        )
-        matrix.sort_indices()
-        return matrix
+        return count_rows(chunk.indptr, global_indices, chunk.counts, len(self.vocabulary))
 
     @property
     def df(self) -> np.ndarray:
@@ -168,13 +161,20 @@ class TermCounter:
         global_indices = self._numbers(chunk.terms, grow=False)[chunk.indices]
         return self._csr(chunk, global_indices)
 
-    def numbered_rows(
-        self, indptr: np.ndarray, indices: np.ndarray, counts: np.ndarray
-    ) -> sparse.csr_matrix:
-        """Rows of counts already given run-wide term numbers (as :meth:`add` returned them):
-        the rows :meth:`matrix` would hold for those texts."""
-        chunk = TermChunk(terms=[], indptr=indptr, indices=indices, counts=counts)
-        return self._csr(chunk, indices)
+
+def count_rows(
+    indptr: np.ndarray, indices: np.ndarray, counts: np.ndarray, width: int
+) -> sparse.csr_matrix:
+    """Rows of term counts with run-wide term numbers as a ``float32`` matrix, each row's
+    entries sorted by term number: the form :meth:`TermCounter.matrix` holds them in."""
+    matrix = sparse.csr_matrix(
+        # Copies: the arrays may be read-only views of a buffer, and sorting is in place.
+        (np.array(counts, dtype=np.float32), np.array(indices, dtype=np.int32), indptr),
+        shape=(len(indptr) - 1, max(width, 1)),
+    )
+    # Sorted as CountVectorizer sorts them: the order sums over a row are taken in.
+    matrix.sort_indices()
+    return matrix
 
 
 def _widen(matrix: sparse.csr_matrix, width: int) -> sparse.csr_matrix:

@@ -28,6 +28,37 @@ from .terms import WORD_PATTERN, TermCounter, count_terms
 from .types import DUPLICATE_RELATIONS, Match, Relation
 
 
+@dataclass(frozen=True)
+class TfidfWeights:
+    """A fitted :class:`TfidfReranker`'s column of each run-wide term number (-1 for terms
+    dropped as too common) and the idf of each column."""
+
+    column_of: np.ndarray
+    idf: np.ndarray
+
+    def vectors(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        """See :meth:`TfidfReranker.vectors`."""
+        n_rows, width = counts.shape[0], len(self.idf)
+        if width == 0:  # no terms at all, e.g. every body is punctuation
+            return sparse.csr_matrix((n_rows, 1), dtype=np.float32)
+        if n_rows == 0:
+            return sparse.csr_matrix((0, width), dtype=np.float32)
+        columns = self.column_of[counts.indices]
+        keep = columns >= 0
+        row_of = np.repeat(np.arange(n_rows), np.diff(counts.indptr))
+        kept_per_row = np.bincount(row_of[keep], minlength=n_rows)
+        indptr = np.zeros(n_rows + 1, dtype=np.int64)
+        np.cumsum(kept_per_row, out=indptr[1:])
+        data = counts.data[keep].astype(np.float32)
+        indices = columns[keep].astype(np.int32)
+        # TfidfTransformer's steps: sublinear tf, times idf, rows scaled to unit length.
+        np.log(data, data)
+        data += np.float32(1.0)
+        data *= self.idf[indices]
+        matrix = sparse.csr_matrix((data, indices, indptr.astype(np.int32)), shape=(n_rows, width))
+        return normalize(matrix, norm="l2", copy=False)  # type: ignore[no-any-return]
+
+
 class TfidfReranker:
     """TF-IDF vectors of a run's article bodies, for cosine similarity between articles.
 
@@ -90,29 +121,14 @@ class TfidfReranker:
         Each row depends only on its own counts and the fitted idf: a text's vector is the
         same whether it is computed with all the others or alone.
         """
+        return self.weights().vectors(counts)
+
+    def weights(self) -> TfidfWeights:
+        """What making vectors takes, without the vocabulary's strings: small enough to hand to
+        worker processes."""
         if not hasattr(self, "idf_"):
             raise NotFittedError("TfidfReranker is not fitted yet; call fit(texts) first")
-        n_rows = counts.shape[0]
-        if not self.terms_:  # no terms at all, e.g. every body is punctuation
-            return sparse.csr_matrix((n_rows, 1), dtype=np.float32)
-        if n_rows == 0:
-            return sparse.csr_matrix((0, len(self.terms_)), dtype=np.float32)
-        columns = self.column_of_[counts.indices]
-        keep = columns >= 0
-        row_of = np.repeat(np.arange(n_rows), np.diff(counts.indptr))
-        kept_per_row = np.bincount(row_of[keep], minlength=n_rows)
-        indptr = np.zeros(n_rows + 1, dtype=np.int64)
-        np.cumsum(kept_per_row, out=indptr[1:])
-        data = counts.data[keep].astype(np.float32)
-        indices = columns[keep].astype(np.int32)
-        # TfidfTransformer's steps: sublinear tf, times idf, rows scaled to unit length.
-        np.log(data, data)
-        data += np.float32(1.0)
-        data *= self.idf_[indices]
-        matrix = sparse.csr_matrix(
-            (data, indices, indptr.astype(np.int32)), shape=(n_rows, len(self.terms_))
-        )
-        return normalize(matrix, norm="l2", copy=False)  # type: ignore[no-any-return]
+        return TfidfWeights(column_of=self.column_of_, idf=self.idf_)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "idf_"):

@@ -1,27 +1,26 @@
 import numpy as np
 
 from dedup.passes import pack_texts, unpack_texts
-from dedup.spill import Spill
+from dedup.spill import Spill, read_records
 
 
-def test_spill_reads_back_chunks_in_order():
+def test_spill_records_are_read_back_by_position():
     with Spill() as spill:
         path = spill.path
         spill.write([pack_texts("a b", "A b", "t", "T"), pack_texts("", "x", "", "")])
         spill.write(
-            [pack_texts("ünï", "Ünï\n", "", "")],
-            np.array([0, 2]),
-            np.array([7, 3], dtype=np.int32),
-            np.array([1, 4], dtype=np.int32),
+            [pack_texts("ünï", "Ünï\n", "", ""), pack_texts("c", "C", "", "")],
+            np.array([0, 2, 3]),
+            np.array([7, 3, 9], dtype=np.int32),
+            np.array([1, 4, 2], dtype=np.int32),
         )
-        first, second = spill.read()
-        assert [unpack_texts(first.packed(i)) for i in range(len(first))] == [
+        index = spill.index()
+        packed, pairs, offsets = read_records(index.take(np.array([2, 0, 3])))
+        assert [unpack_texts(p) for p in packed] == [
+            ["ünï", "Ünï\n", "", ""],
             ["a b", "A b", "t", "T"],
-            ["", "x", "", ""],
+            ["c", "C", "", ""],
         ]
-        assert first.indices.size == 0
-        assert unpack_texts(second.packed(0)) == ["ünï", "Ünï\n", "", ""]
-        assert second.indptr.tolist() == [0, 2]
-        assert (second.indices.tolist(), second.counts.tolist()) == ([7, 3], [1, 4])
-        assert len(list(spill.read())) == 2  # read as often as needed
+        assert offsets.tolist() == [0, 2, 2, 3]
+        assert pairs.tolist() == [[7, 1], [3, 4], [9, 2]]
     assert not path.exists()

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
-from dedup.terms import WORD_PATTERN, TermCounter, count_terms
+from dedup.terms import WORD_PATTERN, TermCounter, count_rows, count_terms
 from dedup.verify import TfidfReranker
 
 TEXTS = [
@@ -60,7 +60,7 @@ def test_terms_rows_recounted_alone_equal_the_run_matrix():
     again = TermCounter(keep_rows=False)
     chunk = count_terms(TEXTS)
     numbers = again.add(chunk)
-    numbered = again.numbered_rows(chunk.indptr, numbers.astype(np.int32), chunk.counts)
+    numbered = count_rows(chunk.indptr, numbers, chunk.counts, len(again.vocabulary))
     assert_same_csr(only_df.vectors(numbered), reranker.matrix_)
     with pytest.raises(ValueError, match="document frequencies only"):
         only_df.cosine(0, 1)

@@ -9,9 +9,10 @@ Each configuration runs ``dedup find`` through its CLI (``--quiet --format json`
 runs it, under ``/usr/bin/time -v``, one run after the other (the machine is shared: never two
 heavy jobs at once). Recorded per run: wall-clock seconds from ``time``, the pipeline's own
 stage seconds (its JSON summary), peak RSS as ``time`` reports it (the largest single process)
-and the peak RSS of the whole process tree (parent plus workers, polled from ``/proc`` every
-0.1 s), and a digest of the three output files, so that runs with 1 and 2 jobs are checked to
-be byte-identical. With ``--baseline`` (default: the merge base with ``main``) that commit's
+and the peak memory of the whole process tree (parent plus workers, the sum of their
+proportional set sizes, polled from ``/proc`` every 0.1 s: forked workers share pages), and a
+digest of the three output files, so that runs with 1 and 2 jobs are checked to be
+byte-identical. With ``--baseline`` (default: the merge base with ``main``) that commit's
 ``dedup/`` (extracted with ``git archive``) runs the same configurations first, in memory as it
 always did. Tables show medians over ``--repeat`` runs. Writes ``results/NAME.json`` and
 ``results/NAME.md``.
@@ -61,7 +62,7 @@ def extract(ref: str, into: Path) -> str:
 
 
 def tree_rss_mb(root: int) -> float:
-    """Resident memory of a process and all its descendants, from ``/proc``."""
+    """Memory of a process and all its descendants (proportional set size), from ``/proc``."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -76,12 +77,21 @@ def tree_rss_mb(root: int) -> float:
     while stack:
         pid = stack.pop()
         stack.extend(children.get(pid, []))
-        try:
-            with open(f"/proc/{pid}/statm") as statm:
-                total += int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-        except OSError:
-            continue
-    return total / 2**20
+        total += _pss_kb(pid)
+    return total / 1024
+
+
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: pages shared with forked workers count once in the sum, where
+    RSS would count them in every process."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def run_once(source: Path, documents: Path, out: Path, options: list[str]) -> dict[str, Any]:
@@ -153,7 +163,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"{results['load_before']}.",
         "",
         "| engine | related | jobs | wall s | articles/s | CPU s | peak RSS MB (largest process)"
-        " | peak RSS MB (process tree) | identical to jobs 1 |",
+        " | peak PSS MB (process tree) | identical to jobs 1 |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in results["configurations"]:
