@@ -196,3 +196,27 @@ def _unique_pairs(found: list[np.ndarray], n: int) -> np.ndarray:
     codes = np.sort(pairs[:, 0].astype(np.int64) * n + pairs[:, 1])
     codes = codes[np.append(True, codes[1:] != codes[:-1])] if codes.size else codes
     return np.column_stack([codes // n, codes % n])
+
+
+def estimated_overlap(
+    values: np.ndarray, sizes: np.ndarray, pairs: np.ndarray, *, chunk: int = 200_000
+) -> np.ndarray:
+    """The larger containment of each candidate pair, estimated from its signatures.
+
+    The share of equal MinHash values estimates the Jaccard index ``J``; with the set sizes
+    ``|A|`` and ``|B|``, ``|A & B| = J (|A| + |B|) / (1 + J)``, and the larger containment is
+    that over ``min(|A|, |B|)``. One comparison per permutation and pair, as arrays.
+
+    Args:
+        values: ``(n, num_perm)`` signature values.
+        sizes: each article's number of distinct shingles.
+        pairs: ``(m, 2)`` candidate pairs.
+    """
+    result = np.zeros(len(pairs), dtype=np.float32)
+    for start in range(0, len(pairs), chunk):
+        part = pairs[start : start + chunk]
+        jaccard = (values[part[:, 0]] == values[part[:, 1]]).mean(axis=1)
+        first, second = sizes[part[:, 0]], sizes[part[:, 1]]
+        common = jaccard * (first + second) / (1.0 + jaccard)
+        result[start : start + len(part)] = common / np.maximum(np.minimum(first, second), 1)
+    return np.minimum(result, 1.0)

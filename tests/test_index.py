@@ -4,7 +4,7 @@ from datasketch import MinHashLSH
 
 from dedup.config import LSHConfig
 from dedup.errors import ConfigError
-from dedup.index import LSHIndex, candidate_probability, find_candidates
+from dedup.index import LSHIndex, candidate_probability, estimated_overlap, find_candidates
 from dedup.shingle import ShingleBatch
 from dedup.signature import compute_signature_batch
 
@@ -104,3 +104,14 @@ def test_index_checks_num_perm_of_the_signatures():
 def test_index_threshold_is_checked():
     with pytest.raises(ConfigError, match=r"threshold must be in \[0, 1\]; got 1.5"):
         LSHConfig(threshold=1.5)
+
+
+def test_index_estimated_overlap_from_signatures_and_sizes():
+    values = np.array([[1, 2, 3, 4], [1, 2, 7, 8], [5, 6, 7, 8], [1, 2, 3, 4]], dtype=np.uint32)
+    sizes = np.array([100, 60, 10, 0])
+    pairs = np.array([[0, 1], [0, 2], [1, 2], [0, 3]])
+    # J = 2/4 with sets of 100 and 60: |A & B| = 0.5 * 160 / 1.5 = 53.3, over 60.
+    # J = 0: nothing shared. J = 2/4 with 60 and 10: 23.3 shared of 10, capped at 1.
+    # Equal signatures of an empty article: its size 0 counts as 1, and the estimate is capped.
+    overlap = estimated_overlap(values, sizes, pairs)
+    assert [round(float(value), 4) for value in overlap] == [0.8889, 0.0, 1.0, 1.0]
