@@ -40,6 +40,17 @@ def make_article(article_id: str, text: str, title: str = "", **fields: object) 
     return Article(id=article_id, title=title, text=text, record=record, **fields)  # type: ignore[arg-type]
 
 
+# Two stories told in three headlines each.
+HEADLINES = [
+    "Volcano erupts near Reykjavik, flights grounded",
+    "Iceland volcano eruption forces Reykjavik airport closure",
+    "Reykjavik residents watch lava flow from erupting volcano",
+    "Central bank raises interest rates to curb inflation",
+    "Inflation worries push central bank to raise rates again",
+    "Markets slip after central bank rate rise",
+]
+
+
 def mixed_records(stories: dict[str, str], template: dict[str, list[str]]) -> list[dict]:
     """A feed with something for every stage: five stories on one templated site, four copies
     of a sixth (one re-wrapped in the template, one truncated, one copy-edited), and two stories
@@ -61,13 +72,5 @@ def mixed_records(stories: dict[str, str], template: dict[str, list[str]]) -> li
         {"id": "h-templated", "title": "Harbour plan", "source": "insights",
          "text": wrap_in_template(harbour, template)},
     ]  # fmt: skip
-    headlines = [
-        "Volcano erupts near Reykjavik, flights grounded",
-        "Iceland volcano eruption forces Reykjavik airport closure",
-        "Reykjavik residents watch lava flow from erupting volcano",
-        "Central bank raises interest rates to curb inflation",
-        "Inflation worries push central bank to raise rates again",
-        "Markets slip after central bank rate rise",
-    ]
-    records += [{"id": f"headline-{i}", "text": text} for i, text in enumerate(headlines)]
+    records += [{"id": f"headline-{i}", "text": text} for i, text in enumerate(HEADLINES)]
     return records

@@ -1,7 +1,7 @@
 from datetime import datetime
 
 import pytest
-from conftest import SEEDS, make_article, wrap_in_template
+from conftest import HEADLINES, SEEDS, make_article, wrap_in_template
 
 from dedup import DedupConfig, find_duplicates, read_articles
 from dedup.config import BoilerplateConfig, LSHConfig, VerifyConfig
@@ -110,16 +110,8 @@ def test_pipeline_reports_progress(feed):
     assert recorder.steps == len(feed) + sum(total for _, total in recorder.stages[1:])
 
 
-# Two stories told in three headlines each, and four earnings briefs of four companies on one
+# Two stories told in three headlines each (HEADLINES), and four earnings briefs of four companies on one
 # wire template: the briefs' bodies share most of their words, their titles only the template.
-HEADLINES = [
-    "Volcano erupts near Reykjavik, flights grounded",
-    "Iceland volcano eruption forces Reykjavik airport closure",
-    "Reykjavik residents watch lava flow from erupting volcano",
-    "Central bank raises interest rates to curb inflation",
-    "Inflation worries push central bank to raise rates again",
-    "Markets slip after central bank rate rise",
-]
 COMPANIES = ["ACME CORP <ACM>", "GLOBEX INC <GBX>", "INITECH LTD <INT>", "UMBRELLA CO <UMB>"]
 
 
