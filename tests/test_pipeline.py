@@ -110,8 +110,9 @@ def test_pipeline_reports_progress(feed):
     assert recorder.steps == len(feed) + sum(total for _, total in recorder.stages[1:])
 
 
-# Two stories told in three headlines each (HEADLINES), and four earnings briefs of four companies on one
-# wire template: the briefs' bodies share most of their words, their titles only the template.
+# Two stories told in three headlines each (HEADLINES, from conftest), and four earnings briefs
+# of four companies on one wire template: the briefs' bodies share most of their words, their
+# titles only the template.
 COMPANIES = ["ACME CORP <ACM>", "GLOBEX INC <GBX>", "INITECH LTD <INT>", "UMBRELLA CO <UMB>"]
 
 
