@@ -520,7 +520,7 @@ def _related(
         verify.related_threshold, verify.story_edge_threshold, verify.short_story_edge_threshold
     )
     graph = reranker.graph(lowest, executor)
-    related = np.array(sorted(pairs_at_least(graph, verify.related_threshold)), dtype=np.int64)
+    related = pairs_at_least(graph, verify.related_threshold)
     if sketched.title_counts is None or sketched.titled is None or sketched.words is None:
         raise ValueError("the sketch pass ran without the related-story options")
     stories = story_graph(
@@ -531,7 +531,7 @@ def _related(
         text_terms=reranker.distinctive_terms(verify.distinctive_share),
         config=verify,
     )
-    return _union(pairs, related.reshape(-1, 2), len(sketched.sizes)), stories
+    return _union(pairs, related, len(sketched.sizes)), stories
 
 
 def _union(first: np.ndarray, second: np.ndarray, n: int) -> np.ndarray:

@@ -29,7 +29,7 @@ TOKEN_PATTERN = r"(?u)\b\w+\b"
 """Every run of word characters, single letters and figures included (the TF-IDF terms)."""
 WORD_PATTERN = r"(?u)\b[^\W\d_]\w*\b"
 """Words only: figures recur by chance ("1987", "10") and say nothing about who a text is
-about (the distinctive terms of :func:`dedup.verify.distinctive_terms`)."""
+about (the distinctive terms of :func:`dedup.verify.distinctive_columns`)."""
 
 
 @dataclass(frozen=True)

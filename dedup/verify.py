@@ -24,7 +24,7 @@ from .errors import ConfigError
 from .executor import ChunkExecutor, Shared
 from .normalize import normalize_text
 from .shingle import make_shingle_batch, make_shingles, ordered_shingles
-from .terms import WORD_PATTERN, TermCounter, count_terms
+from .terms import TermCounter, count_terms
 from .types import DUPLICATE_RELATIONS, Match, Relation
 
 
@@ -157,7 +157,7 @@ class TfidfReranker:
         return cosine_graph(self.matrix_, min_cosine, executor)
 
     def distinctive_terms(self, max_share: float) -> sparse.csr_matrix:
-        """:func:`distinctive_terms` of the fitted texts, from the fitted vectors: the texts
+        """:func:`distinctive_columns` of the fitted texts, from the fitted vectors: the texts
         are not tokenized again."""
         self._check_fitted()
         present = self.matrix_.tocsc()
@@ -172,10 +172,6 @@ class TfidfReranker:
         chosen = present[:, np.flatnonzero(words & (df >= 2) & (df <= limit))]
         chosen.data[:] = 1.0
         return chosen.tocsr()
-
-    def neighbors(self, min_cosine: float) -> set[tuple[int, int]]:
-        """All pairs ``(i, j)``, ``i < j``, whose cosine is at least ``min_cosine``."""
-        return pairs_at_least(self.graph(min_cosine), min_cosine)
 
 
 def cosine_graph(
@@ -249,29 +245,24 @@ def pair_cosines(
     return np.minimum(result, 1.0)
 
 
-def pairs_at_least(graph: sparse.csr_matrix, min_cosine: float) -> set[tuple[int, int]]:
+def pairs_at_least(graph: sparse.csr_matrix, min_cosine: float) -> np.ndarray:
     """The pairs ``(i, j)``, ``i < j``, of an upper triangular cosine graph whose cosine is at
-    least ``min_cosine``."""
+    least ``min_cosine``, as an ``(m, 2)`` ``int64`` array sorted by ``(i, j)``."""
     upper = graph.tocoo()
     keep = upper.data >= min_cosine
-    return set(zip(upper.row[keep].tolist(), upper.col[keep].tolist(), strict=True))
-
-
-def distinctive_terms(texts: Sequence[str], max_share: float) -> sparse.csr_matrix:
-    """Which rare words each text holds (binary, one column per word).
-
-    A word is distinctive when at least two and at most ``max(2, max_share * len(texts))``
-    texts hold it: the names of people, companies and places that tell one story from another,
-    not the vocabulary a wire template repeats across hundreds of reports ("shr", "qtly div").
-    """
-    counter = TermCounter()
-    counter.add(count_terms(texts, WORD_PATTERN))
-    return distinctive_columns(counter, max_share)
+    rows, cols = upper.row[keep].astype(np.int64), upper.col[keep].astype(np.int64)
+    order = np.lexsort((cols, rows))
+    return np.column_stack((rows[order], cols[order]))
 
 
 def distinctive_columns(counter: TermCounter, max_share: float) -> sparse.csr_matrix:
-    """:func:`distinctive_terms` of the texts a counter (of :data:`WORD_PATTERN` terms) has
-    counted, chunk by chunk."""
+    """Which rare words each text a counter (of :data:`WORD_PATTERN` terms) has counted, chunk
+    by chunk, holds (binary, one column per word).
+
+    A word is distinctive when at least two and at most ``max(2, max_share * texts)`` texts
+    hold it: the names of people, companies and places that tell one story from another, not
+    the vocabulary a wire template repeats across hundreds of reports ("shr", "qtly div").
+    """
     df = counter.df
     limit = max(2.0, max_share * counter.documents)
     present = counter.matrix()[:, np.flatnonzero((df >= 2) & (df <= limit))]
@@ -312,7 +303,7 @@ def story_graph(
     ``short_story_edge_threshold`` when the shorter text has fewer than ``short_story_words``
     words (two headlines of one story often share a single word, while two full articles reach
     that cosine on a shared topic alone), and when the two share a distinctive word
-    (:func:`distinctive_terms`): in their titles when both have a title of their own (a
+    (:func:`distinctive_columns`): in their titles when both have a title of their own (a
     company's earnings brief names the company only there), else in their texts. Headlines
     (short texts with no title of their own) need no distinctive word: their one shared word is
     all the evidence a headline has.
@@ -323,7 +314,7 @@ def story_graph(
     Returns:
         the kept pairs both ways (symmetric), for :func:`dedup.cluster.cluster_related`.
         titled: whether each article has a title of its own (:func:`own_titles`).
-        title_terms: distinctive words of each own title (:func:`distinctive_terms` of the
+        title_terms: distinctive words of each own title (:func:`distinctive_columns` of the
             titles, "" for articles without one of their own).
         words: words of each body.
         text_terms: distinctive words of each body (:meth:`TfidfReranker.distinctive_terms`).

@@ -12,6 +12,7 @@ from dedup.verify import (
     classify,
     fact_agreement,
     overlap_scores,
+    pairs_at_least,
     passage_scores,
     shared_stretch,
     title_similarity,
@@ -157,7 +158,7 @@ def test_verify_tfidf_reranker_contract():
     reranker = TfidfReranker().fit(["oil prices rose", "oil prices fell", "cats sleep all day"])
     assert reranker.cosine(0, 0) == pytest.approx(1.0)
     assert reranker.cosine(0, 2) == 0.0
-    assert reranker.neighbors(0.2) == {(0, 1)}
+    assert pairs_at_least(reranker.graph(0.2), 0.2).tolist() == [[0, 1]]
 
 
 def test_verify_pairs_keeps_only_accepted_pairs_with_rounded_scores():
