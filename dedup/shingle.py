@@ -37,7 +37,7 @@ _POSITION_MULTIPLIERS = (
 _SHORT_TEXT_SALT = _U64(0x9216D5D98979FB1B)
 # Text per chunk of the byte pipeline: about 30 bytes of temporary arrays per byte of text.
 _CHUNK_BYTES = 4_000_000
-_NON_WORD = re.compile(r"\W+")
+_WORD_CHARACTER = re.compile(r"\w")
 # Bytes of ASCII word characters (what ``\w`` matches in ASCII text), and every byte of a
 # multi-byte UTF-8 sequence: non-ASCII texts have their non-word characters replaced first.
 _WORD_BYTE = np.zeros(256, dtype=bool)
@@ -175,7 +175,7 @@ def word_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         ``(hashes, offsets)``: ``uint64`` hashes, flat; text ``i``'s are
         ``hashes[offsets[i]:offsets[i + 1]]``.
     """
-    prepared = [text if text.isascii() else _NON_WORD.sub(" ", text) for text in texts]
+    prepared = _blank_non_words(texts)
     buffer = np.frombuffer(" ".join(prepared).encode("utf-8") + b" ", dtype=np.uint8)
     lengths = np.fromiter(
         (len(text) if text.isascii() else len(text.encode("utf-8")) for text in prepared),
@@ -200,16 +200,91 @@ def word_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return hashes, offsets
 
 
+def _blank_non_words(texts: Sequence[str]) -> list[str]:
+    """The texts, with every non-word character of the non-ASCII ones replaced by a space
+    (what is left of those that is not a space is a word character)."""
+    prepared = list(texts)
+    wide = [i for i, text in enumerate(texts) if not text.isascii()]
+    if not wide:
+        return prepared
+    points = np.frombuffer("".join(texts[i] for i in wide).encode("utf-32-le"), dtype=np.uint32)
+    blanked = np.where(_word_characters(points), points, np.uint32(32)).astype(np.uint32)
+    joined = blanked.tobytes().decode("utf-32-le")
+    at = 0
+    for i in wide:
+        stop = at + len(texts[i])
+        prepared[i] = joined[at:stop]
+        at = stop
+    return prepared
+
+
 def char_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """The characters of each text's words joined by single spaces, as 64-bit hashes.
 
-    Punctuation is dropped and words are joined by one space, as in :func:`shingle_strings`.
+    Punctuation is dropped and words are joined by one space, as in :func:`shingle_strings`:
+    each text becomes ``re.sub(r"\\W+", " ", text).strip(" ")``. That is done over the whole
+    batch as arrays: every code point is classified as a word character or not, and of each
+    run of non-word characters only the first is kept, as a space, unless it ends the text.
     """
-    joined = [_NON_WORD.sub(" ", text).strip(" ") for text in texts]
-    points = np.frombuffer("".join(joined).encode("utf-32-le"), dtype=np.uint32)
-    offsets = np.zeros(len(joined) + 1, dtype=np.int64)
-    np.cumsum([len(text) for text in joined], out=offsets[1:])
-    return _fmix64(points.astype(np.uint64) + _LENGTH_MULTIPLIER), offsets
+    # One separator after each text: a non-word character, so runs never cross texts.
+    points = np.frombuffer((" ".join(texts) + " ").encode("utf-32-le"), dtype=np.uint32)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    is_word = _word_characters(points)
+    # Words, and the first non-word character after each word, as a space.
+    kept = is_word.copy()
+    kept[1:] |= is_word[:-1]
+    points = np.where(is_word, points, np.uint32(32))
+    kept_before = np.zeros(points.size + 1, dtype=np.int64)
+    np.cumsum(kept, out=kept_before[1:])
+    # Each text's stretch (the text and its separator) ends with the character after its
+    # last word, when it has one: that one ends the text, and goes.
+    ends = np.cumsum(lengths + 1)
+    counts = np.diff(kept_before[ends], prepend=0)
+    joined = points[kept]
+    if joined.size:
+        ending = np.ones(joined.size, dtype=bool)
+        ending[kept_before[ends[counts > 0]] - 1] = False
+        joined = joined[ending]
+    counts -= counts > 0
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return _char_units(joined), offsets
+
+
+@functools.cache
+def _word_character_table() -> np.ndarray:
+    """Whether each code point of the Basic Multilingual Plane is a word character (what
+    ``\\w`` matches)."""
+    table = np.zeros(0x10000, dtype=bool)
+    everything = "".join(map(chr, range(0x10000)))  # lone surrogates too: they are \\W
+    table[[match.start() for match in _WORD_CHARACTER.finditer(everything)]] = True
+    table.flags.writeable = False
+    return table
+
+
+def _word_characters(points: np.ndarray) -> np.ndarray:
+    """Whether each code point is a word character."""
+    table = _word_character_table()
+    if points.size == 0 or int(points.max()) < table.size:
+        return table[points]  # type: ignore[no-any-return]
+    is_word = table[np.minimum(points, table.size - 1)]
+    beyond = np.flatnonzero(points >= table.size)
+    is_word[beyond] = [_WORD_CHARACTER.match(chr(p)) is not None for p in points[beyond].tolist()]
+    return is_word  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _char_unit_table() -> np.ndarray:
+    table = _fmix64(np.arange(0x10000, dtype=np.uint64) + _LENGTH_MULTIPLIER)
+    table.flags.writeable = False
+    return table
+
+
+def _char_units(points: np.ndarray) -> np.ndarray:
+    """The hash of each code point: looked up for the Basic Multilingual Plane."""
+    if points.size == 0 or int(points.max()) >= 0x10000:
+        return _fmix64(points.astype(np.uint64) + _LENGTH_MULTIPLIER)
+    return _char_unit_table()[points]
 
 
 def ngram_hashes(
@@ -221,14 +296,17 @@ def ngram_hashes(
         ``(hashes, offsets)``: ``uint32`` hashes, flat, and each article's offsets into them.
     """
     n_articles = len(offsets) - 1
-    hashes, article = _ngram_sequence(units, offsets, size)
+    hashes, counts = _ngram_sequence(units, offsets, size)
+    # Each hash with its article in the high 32 bits: sorted, the articles' runs in order.
+    articles = np.arange(n_articles + 1, dtype=np.uint64) << _U64(32)
+    keys = np.repeat(articles[:-1], counts)
+    keys |= hashes
     # Sort and drop repeats rather than np.unique, whose hash-based path in numpy 2.x was 80
     # times slower here.
-    keys = np.sort((article.astype(np.uint64) << _U64(32)) | hashes)
+    keys.sort()
     keys = keys[np.append(True, keys[1:] != keys[:-1])] if keys.size else keys
-    key_articles = (keys >> _U64(32)).astype(np.int64)
-    new_offsets = np.searchsorted(key_articles, np.arange(n_articles + 1))
-    return (keys & _U64(0xFFFFFFFF)).astype(np.uint32), new_offsets
+    new_offsets = np.searchsorted(keys, articles)
+    return keys.astype(np.uint32), new_offsets  # the low 32 bits: the hashes
 
 
 def ordered_shingles(normalized: str, config: ShingleConfig) -> np.ndarray:
@@ -242,41 +320,78 @@ def ordered_shingles(normalized: str, config: ShingleConfig) -> np.ndarray:
     return hashes.astype(np.uint32)
 
 
+def ordered_shingle_batch(texts: Sequence[str], config: ShingleConfig) -> ShingleBatch:
+    """:func:`ordered_shingles` of many texts at once: each text's hashes in text order,
+    repeats kept, stored flat (the :class:`ShingleBatch` layout, not sorted)."""
+    parts: list[np.ndarray] = []
+    sizes: list[np.ndarray] = []
+    for start, stop in _chunks(texts):
+        chunk = texts[start:stop]
+        units, offsets = word_hashes(chunk) if config.kind == "word" else char_hashes(chunk)
+        hashes, counts = _ngram_sequence(units, offsets, config.shingle_size)
+        parts.append(hashes.astype(np.uint32))
+        sizes.append(counts)
+    all_sizes = np.concatenate(sizes) if sizes else np.zeros(0, dtype=np.int64)
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(all_sizes, out=offsets[1:])
+    hashes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)
+    return ShingleBatch(hashes=hashes, offsets=offsets)
+
+
 def _ngram_sequence(
     units: np.ndarray, offsets: np.ndarray, size: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Every n-gram hash in text order (as ``uint64`` below 2**32), with its article.
+    """Every n-gram hash in text order (as ``uint64`` below 2**32), and how many each article
+    has.
 
     The n-gram at ``i`` hashes ``sum(units[i + j] * M_j)`` modulo 2**64 with a different odd
     multiplier per position (so order counts), mixed and cut to its high 32 bits. An article of
     fewer than ``size`` units gets one shingle of all of them, salted apart from full n-grams.
     """
     n_articles = len(offsets) - 1
+    n = units.size
     counts = np.diff(offsets)
     multipliers = _position_multipliers(size)
     window = min(size, int(counts.max()) if n_articles else 0)
     padded = np.concatenate([units, np.zeros(window, dtype=np.uint64)])
-    combined = np.zeros(units.size, dtype=np.uint64)
+    combined = np.zeros(n, dtype=np.uint64)
+    term = np.empty(n, dtype=np.uint64)
     for j in range(window):
-        combined += padded[j : j + units.size] * multipliers[j]
+        np.multiply(padded[j : j + n], multipliers[j], out=term)
+        combined += term
 
-    # Each position's distance to the end of its article decides whether an n-gram starts there.
-    article = np.repeat(np.arange(n_articles, dtype=np.int64), counts)
-    remaining = offsets[1:][article] - np.arange(units.size)
-    first = np.zeros(units.size, dtype=bool)
-    first[offsets[:-1][counts > 0]] = True
-    full = remaining >= size
-    short = first & (counts[article] < size)
+    # An n-gram starts at every position at least ``size`` units before its article's end; an
+    # article of fewer units has one, at its start.
+    starts, ends = offsets[:-1], offsets[1:]
+    keep = np.ones(n, dtype=bool)
+    for j in range(1, size):
+        tail = ends - j
+        keep[tail[tail >= starts]] = False
+    is_short = (counts > 0) & (counts < size)
+    short_positions = starts[is_short]
+    short_counts = counts[is_short]
+    keep[short_positions] = True
     # A short article's sum covers all its units (padding beyond its end may hold the next
     # article's units, so those terms are removed again).
-    short_positions = np.flatnonzero(short)
     for j in range(1, window):
-        beyond = short_positions[counts[article[short_positions]] <= j]
+        beyond = short_positions[short_counts <= j]
         combined[beyond] -= padded[beyond + j] * multipliers[j]
-    combined[short] ^= _SHORT_TEXT_SALT
+    combined[short_positions] ^= _SHORT_TEXT_SALT
 
-    keep = full | short
-    return (_fmix64(combined[keep]) >> _U64(32)).astype(np.uint64), article[keep]
+    kept = np.where(counts >= size, counts - size + 1, is_short.astype(np.int64))
+    hashes = combined[keep]
+    _fmix64_in_place(hashes)
+    hashes >>= _U64(32)
+    return hashes, kept
+
+
+def _fmix64_in_place(values: np.ndarray) -> None:
+    """:func:`_fmix64`, overwriting ``values`` (fewer temporary arrays)."""
+    values ^= values >> _U64(33)
+    values *= _U64(0xFF51AFD7ED558CCD)
+    values ^= values >> _U64(33)
+    values *= _U64(0xC4CEB9FE1A85EC53)
+    values ^= values >> _U64(33)
 
 
 def _position_multipliers(size: int) -> np.ndarray:
