@@ -17,6 +17,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import overload
 
 import numpy as np
 
@@ -258,6 +259,33 @@ def unpack_texts(packed: bytes) -> list[str]:
     return texts
 
 
+class BodyBlocks(Sequence[list[str]]):
+    """The normalized blocks of bodies as read (:func:`dedup.boilerplate.normalize_blocks`),
+    split when first asked for: verification reads only the bodies of pairs that would be
+    duplicates."""
+
+    def __init__(self, bodies: Sequence[str]) -> None:
+        self._bodies = bodies
+        self._blocks: dict[int, list[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._bodies)
+
+    @overload
+    def __getitem__(self, position: int) -> list[str]: ...
+
+    @overload
+    def __getitem__(self, position: slice) -> list[list[str]]: ...
+
+    def __getitem__(self, position: int | slice) -> list[str] | list[list[str]]:
+        if isinstance(position, slice):
+            return [self[i] for i in range(len(self))[position]]
+        blocks = self._blocks.get(position)
+        if blocks is None:
+            blocks = self._blocks[position] = normalize_blocks(self._bodies[position])[1]
+        return blocks
+
+
 @dataclass
 class PairBatch:
     """A chunk of candidate pairs, and where to find what verification needs of their articles.
@@ -295,7 +323,7 @@ def verify_batch(batch: PairBatch) -> tuple[list[Match], float]:
     matches = verify_pairs(
         list(zip(local[:, 0].tolist(), local[:, 1].tolist(), strict=True)),
         texts=texts,
-        bodies=bodies,
+        bodies=BodyBlocks(bodies),
         titles=titles,
         shingles=shingles.to_list(),
         cosines=cosines,

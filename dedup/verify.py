@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -18,12 +18,11 @@ from scipy import sparse
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import normalize
 
-from .boilerplate import split_blocks
+from .boilerplate import normalize_blocks
 from .config import ShingleConfig, VerifyConfig
 from .errors import ConfigError
 from .executor import ChunkExecutor, Shared
-from .normalize import normalize_text
-from .shingle import make_shingle_batch, make_shingles, ordered_shingles
+from .shingle import make_shingle_batch, ordered_shingle_batch
 from .terms import TermCounter, count_terms
 from .types import DUPLICATE_RELATIONS, Match, Relation
 
@@ -356,14 +355,26 @@ def overlap_scores(first: np.ndarray, second: np.ndarray) -> tuple[float, float,
     """
     if first.size == 0 or second.size == 0:
         return 0.0, 0.0, 0.0
-    shared = np.intersect1d(first, second, assume_unique=True).size
+    shared = shared_count(first, second)
     union = first.size + second.size - shared
     return shared / union, shared / first.size, shared / second.size
 
 
+def shared_count(first: np.ndarray, second: np.ndarray) -> int:
+    """How many values two unique arrays share: what ``np.intersect1d(first, second,
+    assume_unique=True).size`` counts, in about half its time (one sort, no copy of the
+    common values), which counts when every candidate pair is scored."""
+    both = np.concatenate((first, second))
+    both.sort()
+    return int(np.count_nonzero(both[1:] == both[:-1]))
+
+
 _NUMBER = re.compile(r"^\d[\d.,/-]*$")
+_DIGIT = re.compile(r"\d")
 _EDGE_PUNCTUATION = ".,;:!?()[]\"'"
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
+# The end of a sentence: a word that ends in a full stop, question or exclamation mark, maybe
+# followed by closing quotes or brackets.
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s|$)")
 # Figures are aligned by the words on either side, two and three words wide: two words align
 # most figures, three words tell apart parallel sentences ("hog slaughter at about 285,000",
 # "cattle slaughter ... at about 125,000").
@@ -375,45 +386,54 @@ _EDGE = "|"
 Context = tuple[str, ...]
 
 
-def _segments(text: str) -> list[list[str]]:
-    """The words of each sentence of each block (line or paragraph), normalized."""
-    segments = []
-    for block in split_blocks(text):
-        current: list[str] = []
-        for raw in normalize_text(block).split():
-            word = raw.strip(_EDGE_PUNCTUATION)
-            if word:
-                current.append(word)
-            if _SENTENCE_END.search(raw) and current:
-                segments.append(current)
-                current = []
-        if current:
-            segments.append(current)
-    return segments
+def _segments(blocks: Iterable[str]) -> Iterator[list[str]]:
+    """The words of each sentence of each block (line or paragraph) that may hold a figure
+    (one with a digit), edge punctuation stripped.
+
+    Args:
+        blocks: a body's normalized blocks (:func:`dedup.boilerplate.normalize_blocks`).
+    """
+    for block in blocks:
+        if not _DIGIT.search(block):  # most blocks of prose: no figure, nothing to split
+            continue
+        start = 0
+        for end in [m.end() for m in _SENTENCE_END.finditer(block)] + [len(block)]:
+            sentence = block[start:end]
+            start = end
+            if _DIGIT.search(sentence):
+                words = [word.strip(_EDGE_PUNCTUATION) for word in sentence.split()]
+                if any(words):
+                    yield [word for word in words if word]
 
 
-def _numbers_in_context(text: str) -> list[tuple[str, list[Context]]]:
-    """Each figure of a text with its contexts; other figures in a context are masked as "#"."""
+def _numbers_in_context(blocks: Iterable[str]) -> list[tuple[str, list[Context]]]:
+    """Each figure of a body (its normalized blocks) with its contexts; other figures in a
+    context are masked as "#".
+
+    A context of nothing but edges (before a sentence's first word, after its last) says
+    nothing and is left out.
+    """
     width = max(_CONTEXT_WIDTHS)
+    edges = [_EDGE] * width
     figures = []
-    for words in _segments(text):
-        masked = [_EDGE] * width + ["#" if _NUMBER.match(w) else w for w in words]
-        masked += [_EDGE] * width
+    for words in _segments(blocks):
+        # A figure starts with a digit (what \d matches: str.isdecimal).
+        masked = edges + ["#" if w[0].isdecimal() and _NUMBER.match(w) else w for w in words]
+        masked += edges
+        last = len(words) - 1
         for i, word in enumerate(words):
             at = i + width
             if masked[at] == "#":
-                contexts = [("<", *masked[at - w : at]) for w in _CONTEXT_WIDTHS]
-                contexts += [(">", *masked[at + 1 : at + 1 + w]) for w in _CONTEXT_WIDTHS]
-                # A context of nothing but edges (a figure that ends a sentence) says nothing.
-                informative = [c for c in contexts if any(w != _EDGE for w in c[1:])]
-                figures.append((word.rstrip(".,/-"), informative))
+                before = [("<", *masked[at - w : at]) for w in _CONTEXT_WIDTHS] if i else []
+                after = [(">", *masked[at + 1 : at + 1 + w]) for w in _CONTEXT_WIDTHS]
+                figures.append((word.rstrip(".,/-"), before + after if i < last else before))
     return figures
 
 
-def _unique_contexts(text: str) -> tuple[dict[Context, str], list[list[Context]]]:
-    """Figure by context, for contexts that occur once in the text (a phrase like "billion
+def _unique_contexts(blocks: Iterable[str]) -> FigureContexts:
+    """Figure by context, for contexts that occur once in the body (a phrase like "billion
     dlrs" recurs with many figures and aligns nothing), and each figure's unique contexts."""
-    figures = _numbers_in_context(text)
+    figures = _numbers_in_context(blocks)
     seen = Counter(context for _, contexts in figures for context in contexts)
     by_context = {
         context: number
@@ -439,13 +459,17 @@ def fact_agreement(first: str, second: str) -> tuple[int, int]:
     Returns:
         ``(agreeing, conflicting)`` figures of ``first``.
     """
-    return _compare_figures(_unique_contexts(first), _unique_contexts(second))
+    return _compare_figures(
+        _unique_contexts(normalize_blocks(first)[1]), _unique_contexts(normalize_blocks(second)[1])
+    )
 
 
 def _compare_figures(mine: FigureContexts, theirs: FigureContexts) -> tuple[int, int]:
     figure_by_context, contexts_of = mine
     their_figures = theirs[0]
     agreeing = conflicting = 0
+    if not their_figures:
+        return 0, 0
     for contexts in contexts_of:
         counterparts = {their_figures[c] for c in contexts if c in their_figures}
         if not counterparts:
@@ -566,9 +590,13 @@ def shared_stretch(ordered: np.ndarray, other: np.ndarray) -> tuple[float, float
         one long, dense stretch; two stories that merely share phrases have sparse ones, and
         two that share one quoted paragraph have a short one.
     """
-    if ordered.size == 0:
+    return _stretch(np.isin(ordered, other))
+
+
+def _stretch(shared: np.ndarray) -> tuple[float, float, int]:
+    """:func:`shared_stretch` of which shingles of a text (in text order) are shared."""
+    if shared.size == 0:
         return 0.0, 0.0, _NO_LEAD
-    shared = np.isin(ordered, other)
     positions = np.flatnonzero(shared)
     if positions.size == 0:
         return 0.0, 0.0, _NO_LEAD
@@ -577,7 +605,17 @@ def shared_stretch(ordered: np.ndarray, other: np.ndarray) -> tuple[float, float
     span = int(last - first + 1)
     runs = np.flatnonzero(shared[:-2] & shared[1:-1] & shared[2:])
     lead = int(runs[0]) if runs.size else _NO_LEAD
-    return span / ordered.size, float(np.count_nonzero(shared[first : last + 1])) / span, lead
+    return span / shared.size, float(np.count_nonzero(shared[first : last + 1])) / span, lead
+
+
+def _members(values: np.ndarray, sorted_unique: np.ndarray) -> np.ndarray:
+    """``np.isin(values, sorted_unique)`` for a sorted array of unique values: one binary
+    search per value, no sort."""
+    if sorted_unique.size == 0:
+        return np.zeros(values.size, dtype=bool)
+    at = np.searchsorted(sorted_unique, values)
+    at[at == sorted_unique.size] = 0
+    return sorted_unique[at] == values  # type: ignore[no-any-return]
 
 
 def passage_scores(first: np.ndarray, second: np.ndarray) -> tuple[float, float, int, int]:
@@ -585,8 +623,14 @@ def passage_scores(first: np.ndarray, second: np.ndarray) -> tuple[float, float,
     ordered shingle hashes: the lower density of the two shared stretches, the larger share
     either one covers, and the later and the earlier of the two positions where the shared
     text begins."""
-    share_a, density_a, lead_a = shared_stretch(first, second)
-    share_b, density_b, lead_b = shared_stretch(second, first)
+    return _passage_scores(_stretch(np.isin(first, second)), _stretch(np.isin(second, first)))
+
+
+def _passage_scores(
+    first: tuple[float, float, int], second: tuple[float, float, int]
+) -> tuple[float, float, int, int]:
+    share_a, density_a, lead_a = first
+    share_b, density_b, lead_b = second
     return (
         min(density_a, density_b),
         max(share_a, share_b),
@@ -595,16 +639,19 @@ def passage_scores(first: np.ndarray, second: np.ndarray) -> tuple[float, float,
     )
 
 
-class _LazyFeatures:
-    """Per-article features that only some pairs need, computed once on first use."""
+class _Features:
+    """Per-article features that only some pairs need, computed once per article, in batches
+    of the articles that need them."""
 
-    def __init__(self, texts: Sequence[str], bodies: Sequence[str], char_size: int) -> None:
+    def __init__(
+        self, texts: Sequence[str], bodies: Sequence[Sequence[str]], char_size: int
+    ) -> None:
         self._texts = texts
         self._bodies = bodies
         self._char_config = ShingleConfig(kind="char", shingle_size=char_size)
         self._chars: dict[int, np.ndarray] = {}
         self._figures: dict[int, FigureContexts] = {}
-        self._ordered: dict[int, np.ndarray] = {}
+        self._ordered: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._word_config = ShingleConfig()
 
     def prepare_chars(self, positions: Iterable[int]) -> None:
@@ -615,19 +662,44 @@ class _LazyFeatures:
 
     def chars(self, position: int) -> np.ndarray:
         if position not in self._chars:
-            self._chars[position] = make_shingles(self._texts[position], self._char_config)
+            self.prepare_chars([position])
         return self._chars[position]
 
-    def ordered(self, position: int) -> np.ndarray:
-        """Word-shingle hashes in text order, repeats kept (for where shared shingles lie)."""
+    def prepare_ordered(self, positions: Iterable[int]) -> None:
+        """Ordered word shingles of many articles in one batch."""
+        missing = sorted(set(positions) - self._ordered.keys())
+        batch = ordered_shingle_batch([self._texts[p] for p in missing], self._word_config)
+        self._ordered.update(
+            (position, (ordered, np.unique(ordered)))
+            for position, ordered in zip(missing, batch.to_list(), strict=True)
+        )
+
+    def ordered(self, position: int) -> tuple[np.ndarray, np.ndarray]:
+        """Word-shingle hashes in text order, repeats kept (for where shared shingles lie),
+        and the same sorted and unique."""
         if position not in self._ordered:
-            self._ordered[position] = ordered_shingles(self._texts[position], self._word_config)
+            self.prepare_ordered([position])
         return self._ordered[position]
+
+    def passage(self, first: int, second: int) -> tuple[float, float, int, int]:
+        """:func:`passage_scores` of two articles."""
+        ordered_a, unique_a = self.ordered(first)
+        ordered_b, unique_b = self.ordered(second)
+        return _passage_scores(
+            _stretch(_members(ordered_a, unique_b)), _stretch(_members(ordered_b, unique_a))
+        )
 
     def figures(self, position: int) -> FigureContexts:
         if position not in self._figures:
             self._figures[position] = _unique_contexts(self._bodies[position])
         return self._figures[position]
+
+    def facts(self, first: int, second: int) -> tuple[int, int]:
+        """:func:`fact_agreement` of two articles' bodies."""
+        if self._bodies[first] == self._bodies[second]:
+            # Every figure agrees with itself: (n, 0), and no conflict is all that counts.
+            return 0, 0
+        return _compare_figures(self.figures(first), self.figures(second))
 
 
 # Below these, two texts share too few words for their characters to make them duplicates (an
@@ -655,11 +727,30 @@ def _needs_chars(word_scores: tuple[float, float, float]) -> bool:
     )
 
 
+def _chars_may_count(evidence: PairEvidence, config: VerifyConfig) -> bool:
+    """Whether a pair's verdict may depend on its character measures: not when it is the same
+    text (exact), when it is a brief under another headline (never a duplicate), or when its
+    words already make it contained (checked before the characters are)."""
+    return not (
+        evidence.same_text
+        or _short_and_unlike(evidence, config)
+        or (
+            evidence.smaller_size >= config.min_contained_shingles
+            and _contained(
+                evidence.containment_ab,
+                evidence.containment_ba,
+                config.containment_threshold,
+                config,
+            )
+        )
+    )
+
+
 def verify_pairs(
     pairs: Iterable[tuple[int, int]],
     *,
     texts: Sequence[str],
-    bodies: Sequence[str],
+    bodies: Sequence[Sequence[str]],
     titles: Sequence[str],
     shingles: Sequence[np.ndarray],
     reranker: TfidfReranker | None = None,
@@ -669,11 +760,19 @@ def verify_pairs(
 ) -> list[Match]:
     """Score each candidate pair and keep those that earn a relation, sorted by ``(a, b)``.
 
+    The costly measures are taken only of the pairs whose verdict may depend on them, each in
+    one batch over the articles that need it: character shingles (pairs that share enough
+    words, and that their words alone do not decide), where shared shingles lie (pairs not
+    yet duplicates that may hold a copied passage) and figures (pairs that would be
+    duplicates).
+
     Args:
         pairs: candidate ``(a, b)`` positions with ``a < b``.
         texts: cleaned, normalized bodies (template removed).
-        bodies: the bodies as read, templates included, for the facts check: a template
-            remover may take a recurring sentence that carries a report's figures.
+        bodies: each body as read, templates included, as its normalized blocks
+            (``dedup.boilerplate.normalize_blocks(text)[1]``), for the facts check: a template
+            remover may take a recurring sentence that carries a report's figures. Only the
+            bodies of pairs that would be duplicates are read.
         titles: normalized titles.
         shingles: sorted shingle hashes of each body.
         reranker: TF-IDF fitted on ``texts``, for the pairs' cosines...
@@ -686,63 +785,82 @@ def verify_pairs(
         if reranker is None:
             raise ValueError("verify_pairs needs a fitted reranker or the pairs' cosines")
         cosines = reranker.cosines(ordered)
-    features = _LazyFeatures(texts, bodies, config.char_shingle_size)
-    word_scores = [overlap_scores(shingles[a], shingles[b]) for a, b in ordered]
-    features.prepare_chars(
-        position
-        for pair, scores in zip(ordered, word_scores, strict=True)
-        if _needs_chars(scores)
-        for position in pair
-    )
-    matches = []
-    for (a, b), cosine, scores in zip(ordered, cosines.tolist(), word_scores, strict=True):
-        jaccard, containment_ab, containment_ba = scores
-        char_scores = (0.0, 0.0, 0.0)
-        if _needs_chars(scores):
-            char_scores = overlap_scores(features.chars(a), features.chars(b))
+    features = _Features(texts, bodies, config.char_shingle_size)
+
+    # Words and titles: every pair.
+    evidence = []
+    char_pairs = []
+    for k, ((a, b), cosine) in enumerate(zip(ordered, cosines.tolist(), strict=True)):
+        scores = overlap_scores(shingles[a], shingles[b])
         titled = bool(titles[a]) and bool(titles[b])
-        similarity = title_similarity(titles[a], titles[b]) if titled else None
-        evidence = PairEvidence(
+        pair = PairEvidence(
             same_text=bool(texts[a]) and texts[a] == texts[b],
-            jaccard=jaccard,
-            containment_ab=containment_ab,
-            containment_ba=containment_ba,
+            jaccard=scores[0],
+            containment_ab=scores[1],
+            containment_ba=scores[2],
             smaller_size=min(shingles[a].size, shingles[b].size),
             cosine=cosine,
-            title_similarity=similarity,
-            char_jaccard=char_scores[0],
-            char_containment_ab=char_scores[1],
-            char_containment_ba=char_scores[2],
+            title_similarity=title_similarity(titles[a], titles[b]) if titled else None,
         )
-        relation = classify(evidence, config)
-        if relation not in DUPLICATE_RELATIONS and _may_hold_passage(evidence, config):
-            density, share, later, earlier = passage_scores(
-                features.ordered(a), features.ordered(b)
-            )
-            evidence = replace(
-                evidence,
-                passage_density=density,
-                passage_share=share,
-                passage_lead=later,
-                passage_first_lead=earlier,
-            )
-            relation = classify(evidence, config)
+        evidence.append(pair)
+        if _needs_chars(scores) and _chars_may_count(pair, config):
+            char_pairs.append(k)
+
+    # Characters.
+    features.prepare_chars(position for k in char_pairs for position in ordered[k])
+    for k in char_pairs:
+        a, b = ordered[k]
+        char_jaccard, char_ab, char_ba = overlap_scores(features.chars(a), features.chars(b))
+        evidence[k] = replace(
+            evidence[k],
+            char_jaccard=char_jaccard,
+            char_containment_ab=char_ab,
+            char_containment_ba=char_ba,
+        )
+    relations = [classify(pair, config) for pair in evidence]
+
+    # Copied passages, of pairs not yet duplicates (a brief under another headline never is).
+    passage_pairs = [
+        k
+        for k, (pair, relation) in enumerate(zip(evidence, relations, strict=True))
+        if relation not in DUPLICATE_RELATIONS
+        and _may_hold_passage(pair, config)
+        and not _short_and_unlike(pair, config)
+    ]
+    features.prepare_ordered(position for k in passage_pairs for position in ordered[k])
+    for k in passage_pairs:
+        density, share, later, earlier = features.passage(*ordered[k])
+        evidence[k] = replace(
+            evidence[k],
+            passage_density=density,
+            passage_share=share,
+            passage_lead=later,
+            passage_first_lead=earlier,
+        )
+        relations[k] = classify(evidence[k], config)
+
+    # Figures: comparing them is costly, so only pairs that would be duplicates are checked.
+    for k, relation in enumerate(relations):
         if relation in DUPLICATE_RELATIONS:
-            # Comparing figures is costly: only pairs that would be duplicates are checked.
-            agreeing, conflicting = _compare_figures(features.figures(a), features.figures(b))
-            evidence = replace(evidence, facts_agreeing=agreeing, facts_conflicting=conflicting)
-            relation = classify(evidence, config)
+            agreeing, conflicting = features.facts(*ordered[k])
+            evidence[k] = replace(
+                evidence[k], facts_agreeing=agreeing, facts_conflicting=conflicting
+            )
+            relations[k] = classify(evidence[k], config)
+
+    matches = []
+    for (a, b), pair, relation in zip(ordered, evidence, relations, strict=True):
         if relation is not None:
             matches.append(
                 Match(
                     a=a,
                     b=b,
                     relation=relation,
-                    jaccard=round(jaccard, 4),
-                    containment_ab=round(containment_ab, 4),
-                    containment_ba=round(containment_ba, 4),
-                    cosine=round(cosine, 4),
-                    title_similarity=round(similarity or 0.0, 4),
+                    jaccard=round(pair.jaccard, 4),
+                    containment_ab=round(pair.containment_ab, 4),
+                    containment_ba=round(pair.containment_ba, 4),
+                    cosine=round(pair.cosine, 4),
+                    title_similarity=round(pair.title_similarity or 0.0, 4),
                 )
             )
         if on_each is not None:
