@@ -35,8 +35,10 @@ _POSITION_MULTIPLIERS = (
     0x452821E638D01377, 0xBE5466CF34E90C6D, 0xC0AC29B7C97C50DD, 0x3F84D5B5B5470917,
 )  # fmt: skip
 _SHORT_TEXT_SALT = _U64(0x9216D5D98979FB1B)
-# Text per chunk of the byte pipeline: about 30 bytes of temporary arrays per byte of text.
-_CHUNK_BYTES = 4_000_000
+# Text per chunk of the byte pipeline: about 30 bytes of temporary arrays per byte of text. A
+# chunk's arrays then stay in the processor's cache: 250k characters shingled 30% faster than
+# 4M (the sort, and each pass over the arrays).
+_CHUNK_BYTES = 250_000
 _WORD_CHARACTER = re.compile(r"\w")
 # Bytes of ASCII word characters (what ``\w`` matches in ASCII text), and every byte of a
 # multi-byte UTF-8 sequence: non-ASCII texts have their non-word characters replaced first.

@@ -370,7 +370,7 @@ def shared_count(first: np.ndarray, second: np.ndarray) -> int:
 
 
 _NUMBER = re.compile(r"^\d[\d.,/-]*$")
-_DIGIT = re.compile(r"\d")
+_MAY_HOLD_FIGURE = re.compile(r"[\d#]")
 _EDGE_PUNCTUATION = ".,;:!?()[]\"'"
 # The end of a sentence: a word that ends in a full stop, question or exclamation mark, maybe
 # followed by closing quotes or brackets.
@@ -386,54 +386,77 @@ _EDGE = "|"
 Context = tuple[str, ...]
 
 
-def _segments(blocks: Iterable[str]) -> Iterator[list[str]]:
-    """The words of each sentence of each block (line or paragraph) that may hold a figure
-    (one with a digit), edge punctuation stripped.
+Figure = tuple[str, list[Context]]
+
+
+def _segments(block: str) -> Iterator[list[str]]:
+    """The words of each sentence of a block (line or paragraph) that may hold a figure,
+    edge punctuation stripped.
+
+    Only sentences with a digit (or a word "#", which :func:`_block_figures` cannot tell from
+    a masked figure) are split into words: the others hold no figure.
 
     Args:
-        blocks: a body's normalized blocks (:func:`dedup.boilerplate.normalize_blocks`).
+        block: a normalized block of a body (:func:`dedup.boilerplate.normalize_blocks`).
     """
-    for block in blocks:
-        if not _DIGIT.search(block):  # most blocks of prose: no figure, nothing to split
-            continue
-        start = 0
-        for end in [m.end() for m in _SENTENCE_END.finditer(block)] + [len(block)]:
-            sentence = block[start:end]
-            start = end
-            if _DIGIT.search(sentence):
-                words = [word.strip(_EDGE_PUNCTUATION) for word in sentence.split()]
-                if any(words):
-                    yield [word for word in words if word]
+    if not _MAY_HOLD_FIGURE.search(block):  # most blocks of prose: nothing to split
+        return
+    start = 0
+    for end in [m.end() for m in _SENTENCE_END.finditer(block)] + [len(block)]:
+        sentence = block[start:end]
+        start = end
+        if _MAY_HOLD_FIGURE.search(sentence):
+            words = [word.strip(_EDGE_PUNCTUATION) for word in sentence.split()]
+            if any(words):
+                yield [word for word in words if word]
 
 
-def _numbers_in_context(blocks: Iterable[str]) -> list[tuple[str, list[Context]]]:
-    """Each figure of a body (its normalized blocks) with its contexts; other figures in a
-    context are masked as "#".
+def _block_figures(block: str) -> list[Figure]:
+    """Each figure of a normalized block with its contexts; other figures in a context are
+    masked as "#". Contexts stop at the block's sentences, so a body's figures are those of
+    its blocks, in order.
 
     A context of nothing but edges (before a sentence's first word, after its last) says
     nothing and is left out.
     """
-    width = max(_CONTEXT_WIDTHS)
-    edges = [_EDGE] * width
+    # The contexts of _CONTEXT_WIDTHS, written out (the hot loop of the figure check).
     figures = []
-    for words in _segments(blocks):
+    for words in _segments(block):
         # A figure starts with a digit (what \d matches: str.isdecimal).
-        masked = edges + ["#" if w[0].isdecimal() and _NUMBER.match(w) else w for w in words]
-        masked += edges
+        masked = ["#" if w[0].isdecimal() and _NUMBER.match(w) else w for w in words]
+        if "#" not in masked:
+            continue
         last = len(words) - 1
-        for i, word in enumerate(words):
-            at = i + width
-            if masked[at] == "#":
-                before = [("<", *masked[at - w : at]) for w in _CONTEXT_WIDTHS] if i else []
-                after = [(">", *masked[at + 1 : at + 1 + w]) for w in _CONTEXT_WIDTHS]
-                figures.append((word.rstrip(".,/-"), before + after if i < last else before))
+        padded = [_EDGE, _EDGE, _EDGE, *masked, _EDGE, _EDGE, _EDGE]
+        for i, mask in enumerate(masked):
+            if mask == "#":
+                at = i + 3
+                contexts = []
+                if i:
+                    before = padded[at - 1]
+                    contexts.append(("<", padded[at - 2], before))
+                    contexts.append(("<", padded[at - 3], padded[at - 2], before))
+                if i < last:
+                    after = padded[at + 1]
+                    contexts.append((">", after, padded[at + 2]))
+                    contexts.append((">", after, padded[at + 2], padded[at + 3]))
+                figures.append((words[i].rstrip(".,/-"), contexts))
     return figures
 
 
+def _numbers_in_context(blocks: Iterable[str]) -> list[Figure]:
+    """Each figure of a body (its normalized blocks) with its contexts (:func:`_block_figures`)."""
+    return [figure for block in blocks for figure in _block_figures(block)]
+
+
 def _unique_contexts(blocks: Iterable[str]) -> FigureContexts:
+    """:func:`_figure_contexts` of a body's figures."""
+    return _figure_contexts(_numbers_in_context(blocks))
+
+
+def _figure_contexts(figures: list[Figure]) -> FigureContexts:
     """Figure by context, for contexts that occur once in the body (a phrase like "billion
     dlrs" recurs with many figures and aligns nothing), and each figure's unique contexts."""
-    figures = _numbers_in_context(blocks)
     seen = Counter(context for _, contexts in figures for context in contexts)
     by_context = {
         context: number
@@ -651,6 +674,8 @@ class _Features:
         self._char_config = ShingleConfig(kind="char", shingle_size=char_size)
         self._chars: dict[int, np.ndarray] = {}
         self._figures: dict[int, FigureContexts] = {}
+        self._figure_blocks: dict[int, list[str]] = {}
+        self._block_figures: dict[str, list[Figure]] = {}
         self._ordered: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._word_config = ShingleConfig()
 
@@ -689,17 +714,44 @@ class _Features:
             _stretch(_members(ordered_a, unique_b)), _stretch(_members(ordered_b, unique_a))
         )
 
+    def figure_blocks(self, position: int) -> list[str]:
+        """The blocks of an article's body that may hold a figure: its figures and their
+        contexts depend on these alone."""
+        if position not in self._figure_blocks:
+            self._figure_blocks[position] = [
+                block for block in self._bodies[position] if _MAY_HOLD_FIGURE.search(block)
+            ]
+        return self._figure_blocks[position]
+
     def figures(self, position: int) -> FigureContexts:
         if position not in self._figures:
-            self._figures[position] = _unique_contexts(self._bodies[position])
+            # Copies share most of their blocks: each distinct block is read once.
+            figures = []
+            for block in self.figure_blocks(position):
+                found = self._block_figures.get(block)
+                if found is None:
+                    found = self._block_figures[block] = _block_figures(block)
+                figures += found
+            self._figures[position] = _figure_contexts(figures)
         return self._figures[position]
 
     def facts(self, first: int, second: int) -> tuple[int, int]:
-        """:func:`fact_agreement` of two articles' bodies."""
-        if self._bodies[first] == self._bodies[second]:
-            # Every figure agrees with itself: (n, 0), and no conflict is all that counts.
+        """:func:`fact_agreement` of two articles' bodies, or ``(0, 0)`` where the verdict
+        cannot depend on it: when neither may conflict with the other."""
+        blocks, others = self.figure_blocks(first), self.figure_blocks(second)
+        if not blocks or blocks == others:
+            # No figure, or the same figures in the same contexts: every figure agrees with
+            # itself, (n, 0), and no conflict is all that counts.
             return 0, 0
-        return _compare_figures(self.figures(first), self.figures(second))
+        mine, theirs = Counter(blocks), Counter(others)
+        if mine <= theirs or theirs <= mine:
+            # A context found once in each lies in a block they share, by the same figure
+            # (e.g. a truncated copy): no conflict either.
+            return 0, 0
+        figures = self.figures(first)
+        if not figures[0]:  # no figure of one with a context of its own: nothing to compare
+            return 0, 0
+        return _compare_figures(figures, self.figures(second))
 
 
 # Below these, two texts share too few words for their characters to make them duplicates (an
