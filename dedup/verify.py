@@ -420,7 +420,7 @@ def _block_figures(block: str) -> list[Figure]:
     nothing and is left out.
     """
     # The contexts of _CONTEXT_WIDTHS, written out (the hot loop of the figure check).
-    figures = []
+    figures: list[Figure] = []
     for words in _segments(block):
         # A figure starts with a digit (what \d matches: str.isdecimal).
         masked = ["#" if w[0].isdecimal() and _NUMBER.match(w) else w for w in words]
@@ -431,7 +431,7 @@ def _block_figures(block: str) -> list[Figure]:
         for i, mask in enumerate(masked):
             if mask == "#":
                 at = i + 3
-                contexts = []
+                contexts: list[Context] = []
                 if i:
                     before = padded[at - 1]
                     contexts.append(("<", padded[at - 2], before))
