@@ -863,8 +863,15 @@ def verify_pairs(
     for k in char_pairs:
         a, b = ordered[k]
         char_jaccard, char_ab, char_ba = overlap_scores(features.chars(a), features.chars(b))
-        evidence[k] = replace(
-            evidence[k],
+        pair = evidence[k]
+        evidence[k] = PairEvidence(  # what replace() makes, in half its time
+            same_text=pair.same_text,
+            jaccard=pair.jaccard,
+            containment_ab=pair.containment_ab,
+            containment_ba=pair.containment_ba,
+            smaller_size=pair.smaller_size,
+            cosine=pair.cosine,
+            title_similarity=pair.title_similarity,
             char_jaccard=char_jaccard,
             char_containment_ab=char_ab,
             char_containment_ba=char_ba,

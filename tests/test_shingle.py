@@ -1,10 +1,21 @@
+import random
+import re
+
 import numpy as np
 import pytest
 
 from dedup import shingle
 from dedup.config import ShingleConfig
 from dedup.errors import ConfigError
-from dedup.shingle import make_shingle_batch, make_shingles, ordered_shingles, shingle_strings
+from dedup.shingle import (
+    char_hashes,
+    make_shingle_batch,
+    make_shingles,
+    ordered_shingle_batch,
+    ordered_shingles,
+    shingle_strings,
+    word_hashes,
+)
 
 
 def test_shingle_word_ngrams():
@@ -103,3 +114,64 @@ def test_shingle_ordered_keeps_text_order_and_repeats():
     assert ordered_shingles("", config).size == 0
     short = ShingleConfig(kind="word", shingle_size=5)
     assert np.array_equal(ordered_shingles("a b", short), make_shingles("a b", short))
+
+
+def _fmix64(value):
+    mask = (1 << 64) - 1
+    value ^= value >> 33
+    value = (value * 0xFF51AFD7ED558CCD) & mask
+    value ^= value >> 33
+    value = (value * 0xC4CEB9FE1A85EC53) & mask
+    return value ^ (value >> 33)
+
+
+def _unicode_texts():
+    rng = random.Random(4)
+
+    def character():
+        if rng.random() < 0.3:
+            return rng.choice(" ab.,!-_9\t\n'\"")
+        while True:  # any code point but a surrogate, astral ones too
+            point = rng.randrange(0x30000) if rng.random() < 0.3 else rng.randrange(0x3000)
+            if not 0xD800 <= point < 0xE000:
+                return chr(point)
+
+    return TEXTS + ["".join(character() for _ in range(rng.randint(0, 40))) for _ in range(300)]
+
+
+def test_shingle_char_units_are_the_characters_of_the_words_joined_by_spaces():
+    """Words are what ``\\w+`` matches, in any script; punctuation runs become one space."""
+    texts = _unicode_texts()
+    units, offsets = char_hashes(texts)
+    for position, text in enumerate(texts):
+        joined = re.sub(r"\W+", " ", text).strip(" ")
+        expected = [_fmix64(ord(c) + 0xC2B2AE3D27D4EB4F) for c in joined]
+        assert units[offsets[position] : offsets[position + 1]].tolist() == expected, text
+
+
+def test_shingle_word_units_hash_each_word_on_its_own():
+    """A word's hash is a function of its UTF-8 bytes alone (polynomial, length, mixing)."""
+    mask = (1 << 64) - 1
+    texts = _unicode_texts()
+    units, offsets = word_hashes(texts)
+    for position, text in enumerate(texts):
+        expected = []
+        for word in re.findall(r"\w+", text):
+            encoded = word.encode("utf-8")
+            polynomial = sum(b * pow(0x9E3779B97F4A7C15, j, 1 << 64) for j, b in enumerate(encoded))
+            expected.append(_fmix64((polynomial + len(encoded) * 0xC2B2AE3D27D4EB4F) & mask))
+        assert units[offsets[position] : offsets[position + 1]].tolist() == expected, text
+
+
+@pytest.mark.parametrize(
+    "config", [ShingleConfig(), ShingleConfig(shingle_size=1), ShingleConfig(kind="char")]
+)
+def test_shingle_ordered_batch_equals_each_text_alone(config, monkeypatch):
+    texts = _unicode_texts()
+    for chunk_bytes in (250_000, 40):
+        monkeypatch.setattr(shingle, "_CHUNK_BYTES", chunk_bytes)
+        batch = ordered_shingle_batch(texts, config)
+        assert len(batch) == len(texts)
+        for position, text in enumerate(texts):
+            assert np.array_equal(batch[position], ordered_shingles(text, config))
+            assert batch[position].dtype == np.uint32

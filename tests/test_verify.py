@@ -1,19 +1,27 @@
+import random
+import re
 from dataclasses import replace
 
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from dedup.config import VerifyConfig
+from dedup.boilerplate import normalize_blocks, split_blocks
+from dedup.config import ShingleConfig, VerifyConfig
 from dedup.normalize import normalize_text
+from dedup.shingle import make_shingle_batch, ordered_shingles
 from dedup.verify import (
+    _NUMBER,
     PairEvidence,
     TfidfReranker,
+    _Features,
+    _numbers_in_context,
     classify,
     fact_agreement,
     overlap_scores,
     pairs_at_least,
     passage_scores,
+    shared_count,
     shared_stretch,
     title_similarity,
     verify_pairs,
@@ -168,7 +176,7 @@ def test_verify_pairs_keeps_only_accepted_pairs_with_rounded_scores():
     matches = verify_pairs(
         [(0, 2), (0, 1)],
         texts=texts,
-        bodies=texts,
+        bodies=[normalize_blocks(text)[1] for text in texts],
         titles=["oil up", "oil up", "cats"],
         shingles=shingles,
         reranker=TfidfReranker().fit(texts),
@@ -177,3 +185,217 @@ def test_verify_pairs_keeps_only_accepted_pairs_with_rounded_scores():
     assert [(m.a, m.b, m.relation, m.jaccard, m.title_similarity) for m in matches] == [
         (0, 1, "exact", 1.0, 1.0)
     ]
+
+
+def test_verify_shared_count_is_the_size_of_the_intersection():
+    rng = np.random.default_rng(5)
+    for size_a, size_b in [(0, 0), (0, 5), (1, 1), (50, 400), (1000, 30)]:
+        first = np.unique(rng.integers(0, 600, size_a).astype(np.uint32))
+        second = np.unique(rng.integers(0, 600, size_b).astype(np.uint32))
+        expected = np.intersect1d(first, second, assume_unique=True).size
+        assert shared_count(first, second) == expected
+
+
+def _reference_figures(text):
+    """The figure check as it was written first: the raw body split into blocks, each block
+    normalized, then word by word."""
+    segments = []
+    for block in split_blocks(text):
+        current = []
+        for raw in normalize_text(block).split():
+            word = raw.strip(".,;:!?()[]\"'")
+            if word:
+                current.append(word)
+            if re.search(r"[.!?][\"'”’)\]]*$", raw) and current:
+                segments.append(current)
+                current = []
+        if current:
+            segments.append(current)
+    figures = []
+    for words in segments:
+        masked = ["|"] * 3 + ["#" if _NUMBER.match(w) else w for w in words] + ["|"] * 3
+        for i, word in enumerate(words):
+            at = i + 3
+            if masked[at] == "#":
+                contexts = [("<", *masked[at - w : at]) for w in (2, 3)]
+                contexts += [(">", *masked[at + 1 : at + 1 + w]) for w in (2, 3)]
+                informative = [c for c in contexts if any(w != "|" for w in c[1:])]
+                figures.append((word.rstrip(".,/-"), informative))
+    return figures
+
+
+FIGURE_TEXTS = [
+    "",
+    "no figures here",
+    "Qtly div 22 cts vs 22 cts prior. Pay April 15. Record March 31",
+    "Shr 22 cts vs 19 cts\nNet 5.2 mln vs 4.1 mln\nRevs 40 mln vs 38 mln",
+    'He said: "It rose 5 pct." Then (it fell 3.5%!) Mr. Smith\'s 1,000 shares... 7',
+    "The U.S. sold 12 jets. A # sign is no figure, # 5 is. 2/3 of 10-12 ended 1990s.",
+    "A hard-wrapped wire\nreport of 12 mln dlrs\nthat goes on and on\nand ends in 1987.\n\n"
+    "  Indented 14 pct para-\ngraph with 3 figures.",
+    "Ünïcode ٣ digits ²2 and ５ wide, “quoted 7” — dashes 1–2",
+    'Ends with a figure 42\n. . .\n9 ? 10 ! "11" (12) [13]',
+]
+
+
+def test_verify_figures_of_normalized_blocks_equal_those_of_the_raw_body():
+    rng = random.Random(3)
+    pieces = ["ab", "12", "3.4", ",", ".", "!", "?", '"', "'", ")", "]", "(", "5/6", "7-",
+              "#", "x.", "9!", "²", "٣", 'q."', "\n", "\n\n", "\n   ", "Mr.", "1,000",
+              "U.S."]  # fmt: skip
+    fuzz = [" ".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(500)]
+    for text in FIGURE_TEXTS + fuzz:
+        assert _numbers_in_context(normalize_blocks(text)[1]) == _reference_figures(text), text
+
+
+def test_verify_facts_shortcuts_keep_every_conflict():
+    """Pairs whose figure blocks are equal or one within the other are not compared: that
+    must only ever skip pairs without a conflict."""
+    blocks = [
+        "Shr 22 cts vs 19 cts",
+        "Net 5.2 mln vs 4.1 mln",
+        "Net 5.3 mln vs 4.1 mln",
+        "Revs 40 mln vs 38 mln. Pay April 15.",
+        "No figures in this line.",
+        "Shr 22 cts vs 19 cts. Shr 23 cts vs 19 cts.",
+    ]
+    rng = random.Random(7)
+    bodies = ["\n".join(rng.choice(blocks) for _ in range(rng.randint(0, 5))) for _ in range(60)]
+    features = _Features(bodies, [normalize_blocks(body)[1] for body in bodies], 5)
+    for first in range(len(bodies)):
+        for second in range(len(bodies)):
+            agreeing, conflicting = fact_agreement(bodies[first], bodies[second])
+            found = features.facts(first, second)
+            assert found in ((agreeing, conflicting), (0, 0))
+            assert found[1] == conflicting
+
+
+def _reference_verify(pairs, texts, bodies, titles, shingles, cosines, config):
+    """verify_pairs as it was first written: every measure of every pair that may use it."""
+    char_config = ShingleConfig(kind="char", shingle_size=config.char_shingle_size)
+    chars = make_shingle_batch(texts, char_config).to_list()
+    found = []
+    for (a, b), cosine in zip(sorted(pairs), cosines, strict=True):
+        scores = overlap_scores(shingles[a], shingles[b])
+        char_scores = (0.0, 0.0, 0.0)
+        if scores[0] >= 0.05 or max(scores[1:]) >= 0.2:
+            char_scores = overlap_scores(chars[a], chars[b])
+        titled = bool(titles[a]) and bool(titles[b])
+        similarity = title_similarity(titles[a], titles[b]) if titled else None
+        evidence = PairEvidence(
+            bool(texts[a]) and texts[a] == texts[b],
+            *scores,
+            smaller_size=min(shingles[a].size, shingles[b].size),
+            cosine=float(cosine),
+            title_similarity=similarity,
+            char_jaccard=char_scores[0],
+            char_containment_ab=char_scores[1],
+            char_containment_ba=char_scores[2],
+        )
+        relation = classify(evidence, config)
+        shared = max(scores[1:])
+        if (
+            relation not in ("exact", "contained", "near")
+            and evidence.smaller_size >= config.min_contained_shingles
+            and shared * evidence.smaller_size >= config.min_contained_shingles
+            and shared >= config.passage_share * config.passage_density
+        ):
+            density, share, later, earlier = passage_scores(
+                ordered_shingles(texts[a], ShingleConfig()),
+                ordered_shingles(texts[b], ShingleConfig()),
+            )
+            evidence = replace(
+                evidence,
+                passage_density=density,
+                passage_share=share,
+                passage_lead=later,
+                passage_first_lead=earlier,
+            )
+            relation = classify(evidence, config)
+        if relation in ("exact", "contained", "near"):
+            agreeing, conflicting = fact_agreement(bodies[a], bodies[b])
+            evidence = replace(evidence, facts_agreeing=agreeing, facts_conflicting=conflicting)
+            relation = classify(evidence, config)
+        if relation is not None:
+            found.append((a, b, relation))
+    return found
+
+
+def _story(rng, words, figures):
+    sentences = []
+    for _ in range(rng.randint(2, 8)):
+        sentence = [rng.choice(words) for _ in range(rng.randint(4, 14))]
+        if rng.random() < 0.6:
+            sentence.insert(rng.randrange(len(sentence)), str(rng.choice(figures)))
+        sentences.append(" ".join(sentence).capitalize() + ".")
+    lines, line = [], []
+    for sentence in sentences:
+        line.append(sentence)
+        if rng.random() < 0.4:
+            lines.append(" ".join(line))
+            line = []
+    return "\n".join([*lines, " ".join(line)]).strip()
+
+
+def _variant(rng, story, template):
+    kind = rng.choice(["copy", "template", "truncated", "figure", "ocr", "lead", "edit"])
+    lines = story.split("\n")
+    if kind == "template":
+        return story + "\n" + template
+    if kind == "truncated":
+        return "\n".join(lines[: max(1, len(lines) // 2)])
+    if kind == "figure":
+        return re.sub(r"\d+", lambda m: str(int(m.group()) + rng.randint(0, 3)), story)
+    if kind == "ocr":
+        return "".join(
+            rng.choice("rnli") if c.isalpha() and rng.random() < 0.04 else c for c in story
+        )
+    if kind == "lead":
+        return "A local paragraph opens this copy of the story.\n" + story
+    if kind == "edit":
+        return "\n".join(line for line in lines if rng.random() < 0.8) or story
+    return story
+
+
+@pytest.mark.parametrize(
+    "config",
+    [VerifyConfig(), VerifyConfig(related=False),
+     VerifyConfig(passage_lead=20, char_near_threshold=0.4, min_contained_shingles=8,
+                  max_fact_conflicts=0.0)],
+)  # fmt: skip
+def test_verify_pairs_gives_the_verdicts_of_every_measure_taken(config):
+    """Measures are taken only of pairs whose verdict may depend on them: the verdicts must be
+    those of taking every one."""
+    rng = random.Random(11)
+    words = "oil prices rose fell company said shares bank profit quarter rates the of a".split()
+    figures = [5, 12, 22, 140, 1987, "3.5", "1,000", "7-8"]
+    template = "Subscribe now for 12 more stories.\nShare this: 3 ways"
+    bodies, titles = [], []
+    for _ in range(12):
+        story = _story(rng, words, figures)
+        title = " ".join(rng.choice(words) for _ in range(4))
+        bodies.append(story)
+        titles.append(title)
+        for _ in range(rng.randint(1, 4)):
+            bodies.append(_variant(rng, story, template))
+            titles.append(title if rng.random() < 0.7 else " ".join(rng.sample(words, 4)))
+    bodies += ["Qtly div 22 cts vs 22 cts prior", "Qtly div 25 cts vs 22 cts prior", ""]
+    titles += ["acme qtly div", "other corp qtly div", ""]
+    texts = [normalize_text(body) for body in bodies]
+    titles = [normalize_text(title) for title in titles]
+    shingles = make_shingle_batch(texts, ShingleConfig()).to_list()
+    pairs = [(a, b) for a in range(len(texts)) for b in range(a + 1, len(texts))]
+    cosines = TfidfReranker().fit(texts).cosines(pairs)
+    matches = verify_pairs(
+        pairs,
+        texts=texts,
+        bodies=[normalize_blocks(body)[1] for body in bodies],
+        titles=titles,
+        shingles=shingles,
+        cosines=cosines,
+        config=config,
+    )
+    expected = _reference_verify(pairs, texts, bodies, titles, shingles, cosines, config)
+    assert [(m.a, m.b, m.relation) for m in matches] == expected
+    relations = {relation for *_, relation in expected}
+    assert {"exact", "contained", "near"} <= relations  # the cases the corpus is made for
