@@ -262,11 +262,11 @@ def unpack_texts(packed: bytes) -> list[str]:
 class BodyBlocks(Sequence[list[str]]):
     """The normalized blocks of bodies as read (:func:`dedup.boilerplate.normalize_blocks`),
     split when first asked for: verification reads only the bodies of pairs that would be
-    duplicates."""
+    duplicates. Copies of one body share its blocks (one list, split once)."""
 
     def __init__(self, bodies: Sequence[str]) -> None:
         self._bodies = bodies
-        self._blocks: dict[int, list[str]] = {}
+        self._blocks: dict[str, list[str]] = {}
 
     def __len__(self) -> int:
         return len(self._bodies)
@@ -280,9 +280,10 @@ class BodyBlocks(Sequence[list[str]]):
     def __getitem__(self, position: int | slice) -> list[str] | list[list[str]]:
         if isinstance(position, slice):
             return [self[i] for i in range(len(self))[position]]
-        blocks = self._blocks.get(position)
+        body = self._bodies[position]
+        blocks = self._blocks.get(body)
         if blocks is None:
-            blocks = self._blocks[position] = normalize_blocks(self._bodies[position])[1]
+            blocks = self._blocks[body] = normalize_blocks(body)[1]
         return blocks
 
 

@@ -738,10 +738,13 @@ class _Features:
     def facts(self, first: int, second: int) -> tuple[int, int]:
         """:func:`fact_agreement` of two articles' bodies, or ``(0, 0)`` where the verdict
         cannot depend on it: when neither may conflict with the other."""
-        blocks, others = self.figure_blocks(first), self.figure_blocks(second)
-        if not blocks or blocks == others:
-            # No figure, or the same figures in the same contexts: every figure agrees with
-            # itself, (n, 0), and no conflict is all that counts.
+        blocks = self.figure_blocks(first)
+        if not blocks:  # no figure: nothing to compare
+            return 0, 0
+        others = self.figure_blocks(second)
+        if blocks == others:
+            # The same figures in the same contexts: every figure agrees with itself, (n, 0),
+            # and no conflict is all that counts.
             return 0, 0
         mine, theirs = Counter(blocks), Counter(others)
         if mine <= theirs or theirs <= mine:
