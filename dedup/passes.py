@@ -1,10 +1,11 @@
 """The work each pass over a run's articles does on one chunk, in a worker process.
 
 A run passes over its articles (:mod:`dedup.pipeline`) in chunks, and each chunk's work is a
-function here: :func:`scan_batch` (pass 1: parse, template statistics, what clustering needs),
-:func:`sketch_batch` (pass 2: template removal, shingles, MinHash signatures, term counts,
-and the texts verification may need, packed), :func:`verify_batch` (verification of a chunk of
-candidate pairs) and :func:`render_batch` (the deduplicated feed). Each is a pure function of
+function here: :func:`scan_batch` (pass 1: parse, normalize, template statistics, what
+clustering needs, and each article's :class:`ArticleRecord` for the run's spill),
+:func:`sketch_batch` (pass 2, over the spill: template removal, shingles, MinHash signatures,
+term counts), :func:`verify_batch` (verification of a chunk of candidate pairs, over the spill)
+and :func:`render_batch` (the deduplicated feed). Each is a pure function of
 its chunk and returns compact arrays, so chunks can go to any worker in any order and the run's
 result does not depend on how many there are.
 """
@@ -13,8 +14,6 @@ from __future__ import annotations
 
 import struct
 import time
-import zlib
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -28,7 +27,7 @@ from .boilerplate import (
     clean_blocks,
     normalize_blocks,
 )
-from .config import DedupConfig, ShingleConfig, VerifyConfig
+from .config import BoilerplateConfig, DedupConfig
 from .errors import InputError
 from .executor import Shared
 from .ingest import FieldMap, RecordChunk, parse_chunk
@@ -100,12 +99,23 @@ class Scan:
     bodies: list[int]
     keys: np.ndarray
     offsets: np.ndarray
-    seconds: float
+    packed: list[bytes]
+    seconds: dict[str, float]
 
 
-def scan_batch(batch: Batch, templates: bool) -> Scan:
-    """Parse a chunk, and count the template statistics of its articles (when ``templates``):
-    each body's key and its distinct block keys (:class:`dedup.boilerplate.TemplateCounter`)."""
+def scan_batch(batch: Batch, templates: bool, originals: bool = False) -> Scan:
+    """Parse a chunk, count the template statistics of its articles (when ``templates``: each
+    body's key and its distinct block keys, :class:`dedup.boilerplate.TemplateCounter`), and
+    pack what the later passes need of each article (:class:`ArticleRecord`), so that they
+    neither parse nor normalize the input again.
+
+    Args:
+        batch: the chunk.
+        templates: compute block keys (template removal is on).
+        originals: keep the blocks as written too (what template removal took out is shown
+            as written: ``--explain``, the library's cleaned articles).
+    """
+    seconds: dict[str, float] = {}
     started = time.process_time()
     errors: list[tuple[int, str]] = []
     parsed: list[int] = []
@@ -116,16 +126,32 @@ def scan_batch(batch: Batch, templates: bool) -> Scan:
         else:
             parsed.append(position)
             articles.append(item)
+    seconds["read"] = time.process_time() - started
+
+    started = time.process_time()
     bodies: list[int] = []
     distinct: list[np.ndarray] = []
-    if templates:
-        for article in articles:
-            _, normalized = normalize_blocks(article.text)
-            keys = block_keys(article.source, normalized)
+    records: list[ArticleRecord] = []
+    no_keys = np.zeros(0, dtype=np.uint64)
+    for article in articles:
+        original, normalized = normalize_blocks(article.text)
+        keys = block_keys(article.source, normalized) if templates else no_keys
+        if templates:
             bodies.append(body_key(article.source, keys))
             distinct.append(np.unique(keys))
+        records.append(
+            ArticleRecord(
+                blocks=normalized,
+                keys=keys,
+                title=article.title,
+                normalized_title=normalize_text(article.title),
+                original=original if originals else None,
+            )
+        )
     offsets = np.zeros(len(distinct) + 1, dtype=np.int64)
     np.cumsum([part.size for part in distinct], out=offsets[1:])
+    packed = [record.pack() for record in records]
+    seconds["templates"] = time.process_time() - started
     return Scan(
         errors=errors,
         parsed=parsed,
@@ -138,8 +164,79 @@ def scan_batch(batch: Batch, templates: bool) -> Scan:
         bodies=bodies,
         keys=np.concatenate(distinct) if distinct else np.zeros(0, dtype=np.uint64),
         offsets=offsets,
-        seconds=time.process_time() - started,
+        packed=packed,
+        seconds=seconds,
     )
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """What the passes after the first need of an article, packed into the run's spill by the
+    first (:func:`scan_batch`): its body's normalized blocks and their template keys, from
+    which the cleaned body is made once the run's template is known, and its title.
+
+    Attributes:
+        blocks: the body's blocks as read, normalized (:func:`dedup.boilerplate.normalize_blocks`).
+        keys: their :func:`dedup.boilerplate.block_keys` (empty when templates are not removed).
+        title: the title as read.
+        normalized_title: the title normalized.
+        original: the blocks as written, when asked for (see :func:`scan_batch`).
+    """
+
+    blocks: list[str]
+    keys: np.ndarray
+    title: str
+    normalized_title: str
+    original: list[str] | None = None
+
+    def pack(self) -> bytes:
+        """The record as bytes. Blocks hold no line breaks (normalized or stripped), so they are
+        stored joined by one. Not compressed: zlib at its fastest level cost 30 µs per article
+        and 10 µs per read back of each, several times the rest of the record's handling,
+        to save 40% of a temporary file about the size of the input."""
+        fields = [
+            "\n".join(self.blocks).encode("utf-8"),
+            self.keys.astype("<u8").tobytes(),
+            self.title.encode("utf-8"),
+            self.normalized_title.encode("utf-8"),
+            b"" if self.original is None else "\n".join(self.original).encode("utf-8"),
+        ]
+        header = struct.pack(
+            "<2I5I", len(self.blocks), self.original is not None, *map(len, fields)
+        )
+        return header + b"".join(fields)
+
+    @classmethod
+    def unpack(cls, packed: bytes) -> ArticleRecord:
+        """The record of :meth:`pack`."""
+        data = packed
+        count, has_original, *lengths = struct.unpack_from("<2I5I", data)
+        fields, at = [], struct.calcsize("<2I5I")
+        for length in lengths:
+            fields.append(data[at : at + length])
+            at += length
+        blocks, keys, title, normalized_title, original = fields
+        return cls(
+            blocks=_split_blocks(blocks, count),
+            keys=np.frombuffer(keys, dtype="<u8").astype(np.uint64),
+            title=title.decode("utf-8"),
+            normalized_title=normalized_title.decode("utf-8"),
+            original=_split_blocks(original, count) if has_original else None,
+        )
+
+    def clean(self, frequent: np.ndarray, config: BoilerplateConfig) -> CleanedArticle:
+        """The body without the run's template blocks (``frequent``)."""
+        return clean_blocks(
+            self.original if self.original is not None else self.blocks,
+            self.blocks,
+            self.keys,
+            frequent,
+            config,
+        )
+
+
+def _split_blocks(joined: bytes, count: int) -> list[str]:
+    return joined.decode("utf-8").split("\n") if count else []
 
 
 @dataclass(frozen=True)
@@ -164,7 +261,6 @@ class Sketch:
     signatures: np.ndarray
     sizes: np.ndarray
     terms: TermChunk
-    packed: list[bytes] = field(default_factory=list)
     words: np.ndarray | None = None
     titled: np.ndarray | None = None
     title_terms: TermChunk | None = None
@@ -173,30 +269,16 @@ class Sketch:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def clean_batch(
-    articles: Sequence[Article], frequent: np.ndarray, config: DedupConfig
-) -> list[CleanedArticle]:
-    """Each article's normalized body without the run's template blocks (``frequent``)."""
-    cleaned = []
-    for article in articles:
-        original, normalized = normalize_blocks(article.text)
-        keys = (
-            block_keys(article.source, normalized)
-            if config.boilerplate.enabled
-            else np.zeros(0, dtype=np.uint64)
-        )
-        cleaned.append(clean_blocks(original, normalized, keys, frequent, config.boilerplate))
-    return cleaned
-
-
 def sketch_batch(
-    batch: Batch, frequent: np.ndarray, config: DedupConfig, options: SketchOptions
+    batch: SpillIndex, frequent: np.ndarray, config: DedupConfig, options: SketchOptions
 ) -> Sketch:
-    """Template removal, shingles, MinHash signatures and term counts of a chunk."""
+    """Template removal, shingles, MinHash signatures and term counts of a chunk of the run's
+    articles, read from the spill pass 1 wrote (``batch``: where their records lie)."""
     seconds: dict[str, float] = {}
     started = time.process_time()
-    articles = batch.load_articles()
-    cleaned = clean_batch(articles, frequent, config)
+    packed, _, _ = read_records(batch)
+    records = [ArticleRecord.unpack(data) for data in packed]
+    cleaned = [record.clean(frequent, config.boilerplate) for record in records]
     texts = [article.text for article in cleaned]
     seconds["templates"] = time.process_time() - started
 
@@ -208,23 +290,15 @@ def sketch_batch(
     seconds["signatures"] = time.process_time() - started
 
     started = time.process_time()
-    packed = [
-        pack_texts(text, article.text, normalize_text(article.title), article.title)
-        for text, article in zip(texts, articles, strict=True)
-    ]
-    seconds["prepare"] = time.process_time() - started
-
-    started = time.process_time()
     sketch = Sketch(
         signatures=signatures.hashvalues,
         sizes=shingles.sizes,
         terms=count_terms(texts),
-        packed=packed,
         cleaned=cleaned if options.cleaned else None,
         template_report=TemplateReport().add(cleaned) if options.explain else None,
     )
     if options.related:
-        titles = [normalize_text(article.title) for article in articles]
+        titles = [record.normalized_title for record in records]
         titled = own_titles(titles, texts)
         sketch.words = np.array([len(tokenize(text)) for text in texts], dtype=np.int64)
         sketch.titled = titled
@@ -233,29 +307,8 @@ def sketch_batch(
             WORD_PATTERN,
         )
     seconds["tfidf"] = time.process_time() - started
-    seconds["prepare"] = seconds.pop("prepare")  # packing texts: verification's preparation
     sketch.seconds = seconds
     return sketch
-
-
-def pack_texts(*texts: str) -> bytes:
-    """Several texts in one compressed value: the run holds the articles verification needs
-    this way, about a third of their size (zlib at its fastest level)."""
-    encoded = [text.encode("utf-8") for text in texts]
-    header = struct.pack(f"<{len(encoded) + 1}I", len(encoded), *map(len, encoded))
-    return zlib.compress(header + b"".join(encoded), 1)
-
-
-def unpack_texts(packed: bytes) -> list[str]:
-    """The texts of :func:`pack_texts`."""
-    data = zlib.decompress(packed)
-    (count,) = struct.unpack_from("<I", data)
-    lengths = struct.unpack_from(f"<{count}I", data, 4)
-    texts, at = [], 4 * (count + 1)
-    for length in lengths:
-        texts.append(data[at : at + length].decode("utf-8"))
-        at += length
-    return texts
 
 
 @dataclass
@@ -266,6 +319,8 @@ class PairBatch:
         pairs: ``(m, 2)`` run positions, ``a < b``, sorted by ``(a, b)``.
         positions: the run positions of the articles the pairs refer to, sorted.
         records: where those articles' records lie in the run's spill, in that order.
+        counts: where their term counts lie, when the run holds no TF-IDF matrix.
+        frequent: the run's template keys (shared with the workers), to clean the bodies.
         cosines: TF-IDF cosine of each pair, when the run holds the TF-IDF matrix...
         weights: ... or what makes the articles' TF-IDF vectors from their spilled term counts
             (:meth:`dedup.verify.TfidfReranker.weights`), shared with the workers.
@@ -274,32 +329,37 @@ class PairBatch:
     pairs: np.ndarray
     positions: np.ndarray
     records: SpillIndex
+    counts: SpillIndex | None
+    frequent: Shared
     cosines: np.ndarray | None
     weights: Shared | None
-    shingle: ShingleConfig
-    verify: VerifyConfig
+    config: DedupConfig
 
 
 def verify_batch(batch: PairBatch) -> tuple[list[Match], float]:
     """The accepted pairs of a chunk (run positions), and the seconds it took."""
     started = time.process_time()
+    config = batch.config
     local = np.searchsorted(batch.positions, batch.pairs)
-    packed, pairs, offsets = read_records(batch.records)
-    texts, bodies, titles, _ = zip(*map(unpack_texts, packed), strict=True)
+    packed, _, _ = read_records(batch.records)
+    records = [ArticleRecord.unpack(data) for data in packed]
+    frequent = batch.frequent.get()
+    texts = [record.clean(frequent, config.boilerplate).text for record in records]
     cosines = batch.cosines
-    if cosines is None and batch.weights is not None:
+    if cosines is None and batch.weights is not None and batch.counts is not None:
         weights: TfidfWeights = batch.weights.get()
+        _, pairs, offsets = read_records(batch.counts)
         counts = count_rows(offsets, pairs[:, 0], pairs[:, 1], len(weights.column_of))
         cosines = pair_cosines(weights.vectors(counts), local[:, 0], local[:, 1])
-    shingles = make_shingle_batch(texts, batch.shingle)
+    shingles = make_shingle_batch(texts, config.shingle)
     matches = verify_pairs(
         list(zip(local[:, 0].tolist(), local[:, 1].tolist(), strict=True)),
         texts=texts,
-        bodies=bodies,
-        titles=titles,
+        bodies=[record.blocks for record in records],
+        titles=[record.normalized_title for record in records],
         shingles=shingles.to_list(),
         cosines=cosines,
-        config=batch.verify,
+        config=config.verify,
     )
     positions = batch.positions.tolist()
     found = [

@@ -1,12 +1,12 @@
-"""A temporary file of what verification may need of each article, written in the sketch pass.
+"""A temporary file of what the passes after the first need of each article.
 
-The sketch pass already has every article's cleaned body and its term counts in hand; the
-articles verification needs are known only after the LSH candidates. Rather than holding them
-in memory or reading, parsing and cleaning the input again, the pass appends each article to
-this file: its packed texts (:func:`dedup.passes.pack_texts`) and, when the run keeps no TF-IDF
-matrix, its term counts with run-wide term numbers. The run keeps only where each article's
-record lies (:class:`SpillIndex`); verification workers read the records of their chunk's
-articles straight from the file (:func:`read_records`).
+The first pass parses and normalizes every article anyway; rather than holding the run's texts
+in memory, or reading, parsing and normalizing the input again in each later pass, it appends
+each article's record to this file (:class:`dedup.passes.ArticleRecord`, packed). The run keeps
+only where each record lies (:class:`SpillIndex`); the workers of the later passes read the
+records of their chunk's articles straight from the file (:func:`read_records`): every article
+once in the sketch pass, the candidates' articles in verification. A spill can also hold term
+counts with run-wide term numbers, for runs that keep no TF-IDF matrix.
 """
 
 from __future__ import annotations

@@ -18,11 +18,10 @@ from scipy import sparse
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import normalize
 
-from .boilerplate import split_blocks
+from .boilerplate import normalize_blocks
 from .config import ShingleConfig, VerifyConfig
 from .errors import ConfigError
 from .executor import ChunkExecutor, Shared
-from .normalize import normalize_text
 from .shingle import make_shingle_batch, make_shingles, ordered_shingles
 from .terms import TermCounter, count_terms
 from .types import DUPLICATE_RELATIONS, Match, Relation
@@ -375,12 +374,12 @@ _EDGE = "|"
 Context = tuple[str, ...]
 
 
-def _segments(text: str) -> list[list[str]]:
-    """The words of each sentence of each block (line or paragraph), normalized."""
+def _segments(blocks: Sequence[str]) -> list[list[str]]:
+    """The words of each sentence of each normalized block (line or paragraph)."""
     segments = []
-    for block in split_blocks(text):
+    for block in blocks:
         current: list[str] = []
-        for raw in normalize_text(block).split():
+        for raw in block.split():
             word = raw.strip(_EDGE_PUNCTUATION)
             if word:
                 current.append(word)
@@ -392,11 +391,11 @@ def _segments(text: str) -> list[list[str]]:
     return segments
 
 
-def _numbers_in_context(text: str) -> list[tuple[str, list[Context]]]:
+def _numbers_in_context(blocks: Sequence[str]) -> list[tuple[str, list[Context]]]:
     """Each figure of a text with its contexts; other figures in a context are masked as "#"."""
     width = max(_CONTEXT_WIDTHS)
     figures = []
-    for words in _segments(text):
+    for words in _segments(blocks):
         masked = [_EDGE] * width + ["#" if _NUMBER.match(w) else w for w in words]
         masked += [_EDGE] * width
         for i, word in enumerate(words):
@@ -410,10 +409,10 @@ def _numbers_in_context(text: str) -> list[tuple[str, list[Context]]]:
     return figures
 
 
-def _unique_contexts(text: str) -> tuple[dict[Context, str], list[list[Context]]]:
+def _unique_contexts(blocks: Sequence[str]) -> tuple[dict[Context, str], list[list[Context]]]:
     """Figure by context, for contexts that occur once in the text (a phrase like "billion
     dlrs" recurs with many figures and aligns nothing), and each figure's unique contexts."""
-    figures = _numbers_in_context(text)
+    figures = _numbers_in_context(blocks)
     seen = Counter(context for _, contexts in figures for context in contexts)
     by_context = {
         context: number
@@ -439,7 +438,9 @@ def fact_agreement(first: str, second: str) -> tuple[int, int]:
     Returns:
         ``(agreeing, conflicting)`` figures of ``first``.
     """
-    return _compare_figures(_unique_contexts(first), _unique_contexts(second))
+    return _compare_figures(
+        _unique_contexts(normalize_blocks(first)[1]), _unique_contexts(normalize_blocks(second)[1])
+    )
 
 
 def _compare_figures(mine: FigureContexts, theirs: FigureContexts) -> tuple[int, int]:
@@ -598,7 +599,9 @@ def passage_scores(first: np.ndarray, second: np.ndarray) -> tuple[float, float,
 class _LazyFeatures:
     """Per-article features that only some pairs need, computed once on first use."""
 
-    def __init__(self, texts: Sequence[str], bodies: Sequence[str], char_size: int) -> None:
+    def __init__(
+        self, texts: Sequence[str], bodies: Sequence[Sequence[str]], char_size: int
+    ) -> None:
         self._texts = texts
         self._bodies = bodies
         self._char_config = ShingleConfig(kind="char", shingle_size=char_size)
@@ -659,7 +662,7 @@ def verify_pairs(
     pairs: Iterable[tuple[int, int]],
     *,
     texts: Sequence[str],
-    bodies: Sequence[str],
+    bodies: Sequence[Sequence[str]],
     titles: Sequence[str],
     shingles: Sequence[np.ndarray],
     reranker: TfidfReranker | None = None,
@@ -672,7 +675,9 @@ def verify_pairs(
     Args:
         pairs: candidate ``(a, b)`` positions with ``a < b``.
         texts: cleaned, normalized bodies (template removed).
-        bodies: the bodies as read, templates included, for the facts check: a template
+        bodies: the normalized blocks of the bodies as read
+            (:func:`dedup.boilerplate.normalize_blocks`), templates included, for the facts
+            check: a template
             remover may take a recurring sentence that carries a report's figures.
         titles: normalized titles.
         shingles: sorted shingle hashes of each body.
