@@ -299,7 +299,7 @@ def _run_on(
         )
     # The titles of the representatives, for the summary, from the spill.
     representatives = [cluster.representative for cluster in duplicates]
-    packed, _, _ = read_records(records.take(np.asarray(representatives, dtype=np.int64)))
+    packed = read_records(records.take(np.asarray(representatives, dtype=np.int64)))
     return RunOutcome(
         catalog=catalog,
         matches=matches,
@@ -486,11 +486,8 @@ def _sketch(
 def _store(out: _Sketched, sketch: Sketch, start: int, stop: int, spill: Spill) -> None:
     out.signatures[start:stop] = sketch.signatures
     out.sizes[start:stop] = sketch.sizes
-    numbers = out.text_counts.add(sketch.terms)
-    if out.text_counts.keep_rows:
-        spill.write(sketch.packed)
-    else:  # the counts of the articles verification needs are read back with their texts
-        spill.write(sketch.packed, sketch.terms.indptr, numbers, sketch.terms.counts)
+    out.text_counts.add(sketch.terms)
+    spill.write(sketch.packed)
     if out.words is not None and sketch.words is not None:
         out.words[start:stop] = sketch.words
     if out.titled is not None and sketch.titled is not None:
@@ -564,7 +561,7 @@ def _verify(
     weights = None
     if hasattr(reranker, "matrix_"):
         cosines = pair_cosines(reranker.matrix_, pairs[:, 0], pairs[:, 1])
-    else:  # the workers make the vectors of their chunk's articles from the spilled counts
+    else:  # the workers make the vectors of their chunk's articles from their texts
         weights = executor.share(reranker.weights())
     size = max(1, config.chunk_size * PAIRS_PER_ARTICLE_CHUNK)
     order = _pair_order(pairs)

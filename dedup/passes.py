@@ -32,12 +32,12 @@ from .config import DedupConfig, ShingleConfig, VerifyConfig
 from .errors import InputError
 from .executor import Shared
 from .ingest import FieldMap, RecordChunk, parse_chunk
-from .normalize import normalize_text, tokenize
+from .normalize import normalize_text
 from .report import Mark, feed_record, jsonl_line
-from .shingle import make_shingle_batch
+from .shingle import make_shingle_batch, word_batch
 from .signature import compute_signature_batch
 from .spill import SpillIndex, read_records
-from .terms import WORD_PATTERN, TermChunk, count_rows, count_terms
+from .terms import TermChunk, count_terms, count_words
 from .types import Article, ArticleId, Match
 from .verify import TfidfWeights, own_titles, pair_cosines, verify_pairs
 
@@ -201,7 +201,9 @@ def sketch_batch(
     seconds["templates"] = time.process_time() - started
 
     started = time.process_time()
-    shingles = make_shingle_batch(texts, config.shingle)
+    # Word hashes serve both the word shingles and the term counts.
+    words = word_batch(texts)
+    shingles = make_shingle_batch(texts, config.shingle, words)
     seconds["shingles"] = time.process_time() - started
     started = time.process_time()
     signatures = compute_signature_batch(shingles, config.lsh)
@@ -218,7 +220,7 @@ def sketch_batch(
     sketch = Sketch(
         signatures=signatures.hashvalues,
         sizes=shingles.sizes,
-        terms=count_terms(texts),
+        terms=count_words(words),
         packed=packed,
         cleaned=cleaned if options.cleaned else None,
         template_report=TemplateReport().add(cleaned) if options.explain else None,
@@ -226,11 +228,11 @@ def sketch_batch(
     if options.related:
         titles = [normalize_text(article.title) for article in articles]
         titled = own_titles(titles, texts)
-        sketch.words = np.array([len(tokenize(text)) for text in texts], dtype=np.int64)
+        sketch.words = words.sizes
         sketch.titled = titled
         sketch.title_terms = count_terms(
             [title if has else "" for title, has in zip(titles, titled, strict=True)],
-            WORD_PATTERN,
+            letters_only=True,
         )
     seconds["tfidf"] = time.process_time() - started
     seconds["prepare"] = seconds.pop("prepare")  # packing texts: verification's preparation
@@ -267,7 +269,7 @@ class PairBatch:
         positions: the run positions of the articles the pairs refer to, sorted.
         records: where those articles' records lie in the run's spill, in that order.
         cosines: TF-IDF cosine of each pair, when the run holds the TF-IDF matrix...
-        weights: ... or what makes the articles' TF-IDF vectors from their spilled term counts
+        weights: ... or what makes the articles' TF-IDF vectors from their texts
             (:meth:`dedup.verify.TfidfReranker.weights`), shared with the workers.
     """
 
@@ -284,14 +286,17 @@ def verify_batch(batch: PairBatch) -> tuple[list[Match], float]:
     """The accepted pairs of a chunk (run positions), and the seconds it took."""
     started = time.process_time()
     local = np.searchsorted(batch.positions, batch.pairs)
-    packed, pairs, offsets = read_records(batch.records)
-    texts, bodies, titles, _ = zip(*map(unpack_texts, packed), strict=True)
+    texts, bodies, titles, _ = zip(*map(unpack_texts, read_records(batch.records)), strict=True)
+    words = word_batch(texts) if batch.shingle.kind == "word" else None
     cosines = batch.cosines
     if cosines is None and batch.weights is not None:
+        # The run kept no TF-IDF matrix: the articles' vectors are made again from their texts.
         weights: TfidfWeights = batch.weights.get()
-        counts = count_rows(offsets, pairs[:, 0], pairs[:, 1], len(weights.column_of))
-        cosines = pair_cosines(weights.vectors(counts), local[:, 0], local[:, 1])
-    shingles = make_shingle_batch(texts, batch.shingle)
+        if words is None:
+            words = word_batch(texts)
+        vectors = weights.vectors(count_words(words))
+        cosines = pair_cosines(vectors, local[:, 0], local[:, 1])
+    shingles = make_shingle_batch(texts, batch.shingle, words)
     matches = verify_pairs(
         list(zip(local[:, 0].tolist(), local[:, 1].tolist(), strict=True)),
         texts=texts,
