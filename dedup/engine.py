@@ -231,7 +231,7 @@ def run(
     """
     progress = progress or NoProgress()
     timer = _Timer()
-    with Spill() as spill, Spill() as counts:
+    with Spill() as spill:
         work: dict[str, float] = {}
         with timer.shared(work):
             catalog = _scan(
@@ -241,7 +241,7 @@ def run(
         if n == 0 and on_error is not None:
             raise InputError(f"no articles found in {source.describe()}")
         return _run_on(
-            catalog, config, executor, progress, timer, spill.index(), counts, keep_cleaned, explain
+            catalog, config, executor, progress, timer, spill.index(), keep_cleaned, explain
         )
 
 
@@ -259,7 +259,6 @@ def _run_on(
     progress: Progress,
     timer: _Timer,
     records: SpillIndex,
-    counts: Spill,
     keep_cleaned: bool,
     explain: bool,
 ) -> RunOutcome:
@@ -268,7 +267,7 @@ def _run_on(
     options = SketchOptions(related=related, cleaned=keep_cleaned, explain=explain)
     work: dict[str, float] = {}
     with timer.shared(work):
-        sketched = _sketch(records, catalog, config, options, executor, progress, work, counts)
+        sketched = _sketch(records, catalog, config, options, executor, progress, work)
     with timer.stage("candidates"):
         progress.start("LSH candidates", n)
         signatures = SignatureBatch(sketched.signatures, config.lsh.seed, DEFAULT_SCHEME)
@@ -295,10 +294,7 @@ def _run_on(
     del sketched
     with timer.stage("verify"):
         frequent = executor.share(catalog.frequent)
-        spilled_counts = None if hasattr(reranker, "matrix_") else counts.index()
-        matches = _verify(
-            pairs, records, spilled_counts, frequent, reranker, config, executor, progress
-        )
+        matches = _verify(pairs, records, frequent, reranker, config, executor, progress)
     with timer.stage("clusters"):
         rank = preference_rank(catalog.published, catalog.lengths, config.keep)
         duplicates = cluster_duplicates(matches, rank)
@@ -309,7 +305,7 @@ def _run_on(
         )
     # The titles of the representatives, for the summary, from the spill.
     representatives = [cluster.representative for cluster in duplicates]
-    packed, _, _ = read_records(records.take(np.asarray(representatives, dtype=np.int64)))
+    packed = read_records(records.take(np.asarray(representatives, dtype=np.int64)))
     titles = [ArticleRecord.unpack(data).title for data in packed]
     return RunOutcome(
         catalog=catalog,
@@ -472,7 +468,6 @@ def _sketch(
     executor: ChunkExecutor,
     progress: Progress,
     work: dict[str, float],
-    counts: Spill,
 ) -> _Sketched:
     """Pass 2, over the records pass 1 spilled, in chunks of ``config.chunk_size``."""
     n = len(catalog)
@@ -492,7 +487,7 @@ def _sketch(
     batches = (records.take(np.arange(at, min(at + size, n))) for at in range(0, n, size))
     for sketch in executor.map(sketch_batch, batches, catalog.frequent, config, options):
         stop = start + len(sketch.sizes)
-        _store(out, sketch, start, stop, counts)
+        _store(out, sketch, start, stop)
         for name, seconds in sketch.seconds.items():
             work[name] = work.get(name, 0.0) + seconds
         progress.advance(stop - start)
@@ -500,13 +495,10 @@ def _sketch(
     return out
 
 
-def _store(out: _Sketched, sketch: Sketch, start: int, stop: int, counts: Spill) -> None:
+def _store(out: _Sketched, sketch: Sketch, start: int, stop: int) -> None:
     out.signatures[start:stop] = sketch.signatures
     out.sizes[start:stop] = sketch.sizes
-    numbers = out.text_counts.add(sketch.terms)
-    if not out.text_counts.keep_rows:  # the counts of the articles verification needs
-        empty = [b""] * len(sketch.sizes)
-        counts.write(empty, sketch.terms.indptr, numbers, sketch.terms.counts)
+    out.text_counts.add(sketch.terms)
     if out.words is not None and sketch.words is not None:
         out.words[start:stop] = sketch.words
     if out.titled is not None and sketch.titled is not None:
@@ -568,7 +560,6 @@ PAIRS_PER_ARTICLE_CHUNK = 5
 def _verify(
     pairs: np.ndarray,
     records: SpillIndex,
-    counts: SpillIndex | None,
     frequent: Shared,
     reranker: TfidfReranker,
     config: DedupConfig,
@@ -582,15 +573,13 @@ def _verify(
     weights = None
     if hasattr(reranker, "matrix_"):
         cosines = pair_cosines(reranker.matrix_, pairs[:, 0], pairs[:, 1])
-    else:  # the workers make the vectors of their chunk's articles from the spilled counts
+    else:  # the workers make the vectors of their chunk's articles from their texts
         weights = executor.share(reranker.weights())
     size = max(1, config.chunk_size * PAIRS_PER_ARTICLE_CHUNK)
     order = _pair_order(pairs)
     starts = range(0, len(pairs), size)
     batches = (
-        _pair_batch(
-            pairs, order[start : start + size], cosines, weights, records, counts, frequent, config
-        )
+        _pair_batch(pairs, order[start : start + size], cosines, weights, records, frequent, config)
         for start in starts
     )
     matches: list[Match] = []
@@ -633,7 +622,6 @@ def _pair_batch(
     cosines: np.ndarray | None,
     weights: Shared | None,
     records: SpillIndex,
-    counts: SpillIndex | None,
     frequent: Shared,
     config: DedupConfig,
 ) -> PairBatch:
@@ -644,7 +632,6 @@ def _pair_batch(
         pairs=pairs[chosen],
         positions=positions,
         records=records.take(positions),
-        counts=None if counts is None else counts.take(positions),
         frequent=frequent,
         cosines=None if cosines is None else cosines[chosen],
         weights=weights,

@@ -31,12 +31,12 @@ from .config import BoilerplateConfig, DedupConfig
 from .errors import InputError
 from .executor import Shared
 from .ingest import FieldMap, RecordChunk, parse_chunk
-from .normalize import normalize_text, tokenize
+from .normalize import normalize_text
 from .report import Mark, feed_record, jsonl_line
-from .shingle import make_shingle_batch
+from .shingle import make_shingle_batch, word_batch
 from .signature import compute_signature_batch
 from .spill import SpillIndex, read_records
-from .terms import WORD_PATTERN, TermChunk, count_rows, count_terms
+from .terms import TermChunk, count_terms, count_words
 from .types import Article, ArticleId, Match
 from .verify import TfidfWeights, own_titles, pair_cosines, verify_pairs
 
@@ -276,14 +276,15 @@ def sketch_batch(
     articles, read from the spill pass 1 wrote (``batch``: where their records lie)."""
     seconds: dict[str, float] = {}
     started = time.process_time()
-    packed, _, _ = read_records(batch)
-    records = [ArticleRecord.unpack(data) for data in packed]
+    records = [ArticleRecord.unpack(data) for data in read_records(batch)]
     cleaned = [record.clean(frequent, config.boilerplate) for record in records]
     texts = [article.text for article in cleaned]
     seconds["templates"] = time.process_time() - started
 
     started = time.process_time()
-    shingles = make_shingle_batch(texts, config.shingle)
+    # Word hashes serve both the word shingles and the term counts.
+    words = word_batch(texts)
+    shingles = make_shingle_batch(texts, config.shingle, words)
     seconds["shingles"] = time.process_time() - started
     started = time.process_time()
     signatures = compute_signature_batch(shingles, config.lsh)
@@ -293,18 +294,18 @@ def sketch_batch(
     sketch = Sketch(
         signatures=signatures.hashvalues,
         sizes=shingles.sizes,
-        terms=count_terms(texts),
+        terms=count_words(words),
         cleaned=cleaned if options.cleaned else None,
         template_report=TemplateReport().add(cleaned) if options.explain else None,
     )
     if options.related:
         titles = [record.normalized_title for record in records]
         titled = own_titles(titles, texts)
-        sketch.words = np.array([len(tokenize(text)) for text in texts], dtype=np.int64)
+        sketch.words = words.sizes
         sketch.titled = titled
         sketch.title_terms = count_terms(
             [title if has else "" for title, has in zip(titles, titled, strict=True)],
-            WORD_PATTERN,
+            letters_only=True,
         )
     seconds["tfidf"] = time.process_time() - started
     sketch.seconds = seconds
@@ -319,17 +320,15 @@ class PairBatch:
         pairs: ``(m, 2)`` run positions, ``a < b``, sorted by ``(a, b)``.
         positions: the run positions of the articles the pairs refer to, sorted.
         records: where those articles' records lie in the run's spill, in that order.
-        counts: where their term counts lie, when the run holds no TF-IDF matrix.
         frequent: the run's template keys (shared with the workers), to clean the bodies.
         cosines: TF-IDF cosine of each pair, when the run holds the TF-IDF matrix...
-        weights: ... or what makes the articles' TF-IDF vectors from their spilled term counts
+        weights: ... or what makes the articles' TF-IDF vectors from their texts
             (:meth:`dedup.verify.TfidfReranker.weights`), shared with the workers.
     """
 
     pairs: np.ndarray
     positions: np.ndarray
     records: SpillIndex
-    counts: SpillIndex | None
     frequent: Shared
     cosines: np.ndarray | None
     weights: Shared | None
@@ -341,17 +340,19 @@ def verify_batch(batch: PairBatch) -> tuple[list[Match], float]:
     started = time.process_time()
     config = batch.config
     local = np.searchsorted(batch.positions, batch.pairs)
-    packed, _, _ = read_records(batch.records)
-    records = [ArticleRecord.unpack(data) for data in packed]
+    records = [ArticleRecord.unpack(data) for data in read_records(batch.records)]
     frequent = batch.frequent.get()
     texts = [record.clean(frequent, config.boilerplate).text for record in records]
+    words = word_batch(texts) if config.shingle.kind == "word" else None
     cosines = batch.cosines
-    if cosines is None and batch.weights is not None and batch.counts is not None:
+    if cosines is None and batch.weights is not None:
+        # The run kept no TF-IDF matrix: the articles' vectors are made again from their texts.
         weights: TfidfWeights = batch.weights.get()
-        _, pairs, offsets = read_records(batch.counts)
-        counts = count_rows(offsets, pairs[:, 0], pairs[:, 1], len(weights.column_of))
-        cosines = pair_cosines(weights.vectors(counts), local[:, 0], local[:, 1])
-    shingles = make_shingle_batch(texts, config.shingle)
+        if words is None:
+            words = word_batch(texts)
+        vectors = weights.vectors(count_words(words))
+        cosines = pair_cosines(vectors, local[:, 0], local[:, 1])
+    shingles = make_shingle_batch(texts, config.shingle, words)
     matches = verify_pairs(
         list(zip(local[:, 0].tolist(), local[:, 1].tolist(), strict=True)),
         texts=texts,
