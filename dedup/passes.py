@@ -15,7 +15,7 @@ from __future__ import annotations
 import struct
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -76,9 +76,12 @@ class Batch:
 
 
 def published_order(when: datetime | None) -> int:
-    """A publication time as an exact integer (microseconds since year 1), for sorting."""
+    """A publication time as an exact integer (microseconds since year 1, UTC), for sorting.
+    A time without a zone is taken as UTC, as :func:`dedup.ingest.parse_published` takes it."""
     if when is None:
         return int(NO_DATE)
+    if when.tzinfo is not None:  # articles made by a library caller may carry a zone
+        when = when.astimezone(UTC).replace(tzinfo=None)
     return (when - datetime.min) // _MICROSECOND
 
 

@@ -1,9 +1,11 @@
+from datetime import datetime, timedelta, timezone
+
 import numpy as np
 import pytest
 
 from dedup.boilerplate import block_keys, normalize_blocks
 from dedup.config import BoilerplateConfig
-from dedup.passes import ArticleRecord
+from dedup.passes import NO_DATE, ArticleRecord, published_order
 
 
 @pytest.mark.parametrize(
@@ -42,3 +44,11 @@ def test_article_record_cleans_with_the_run_template():
     # Without the blocks as written, removals are reported normalized.
     normalized_only = ArticleRecord(blocks, keys, "", "")
     assert normalized_only.clean(template, BoilerplateConfig()).removed == ("subscribe now",)
+
+
+def test_published_order_takes_zones_into_account_and_naive_times_as_utc():
+    naive = datetime(2026, 11, 23, 12, 0)
+    east = datetime(2026, 11, 23, 14, 0, tzinfo=timezone(timedelta(hours=2)))
+    assert published_order(east) == published_order(naive)
+    assert published_order(naive + timedelta(microseconds=1)) == published_order(naive) + 1
+    assert published_order(None) == NO_DATE
