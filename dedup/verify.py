@@ -15,8 +15,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 from rapidfuzz import fuzz
 from scipy import sparse
-from sklearn.exceptions import NotFittedError
-from sklearn.preprocessing import normalize
 
 from .boilerplate import normalize_blocks
 from .config import ShingleConfig, VerifyConfig
@@ -84,6 +82,10 @@ def tfidf_rows(
     data *= idf[indices]
     matrix = sparse.csr_matrix((data, indices, kept_indptr.astype(np.int32)), shape=(n_rows, width))
     matrix.sort_indices()
+    # Imported here, as in the methods below: scikit-learn takes most of a second to import,
+    # which a `dedup find` whose related search is off need not spend at start-up.
+    from sklearn.preprocessing import normalize
+
     return normalize(matrix, norm="l2", copy=False)  # type: ignore[no-any-return]
 
 
@@ -161,7 +163,7 @@ class TfidfReranker:
     def weights(self) -> TfidfWeights:
         """What making vectors takes (:class:`TfidfWeights`)."""
         if not hasattr(self, "idf_"):
-            raise NotFittedError("TfidfReranker is not fitted yet; call fit(texts) first")
+            raise _not_fitted("TfidfReranker is not fitted yet; call fit(texts) first")
         if not hasattr(self, "weights_"):
             order = np.argsort(self.hashes_)
             self.weights_ = TfidfWeights(
@@ -171,9 +173,9 @@ class TfidfReranker:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "idf_"):
-            raise NotFittedError("TfidfReranker is not fitted yet; call fit(texts) first")
+            raise _not_fitted("TfidfReranker is not fitted yet; call fit(texts) first")
         if not hasattr(self, "matrix_"):
-            raise NotFittedError(
+            raise _not_fitted(
                 "TfidfReranker was fitted on document frequencies only; use vectors(counts)"
             )
 
@@ -789,3 +791,10 @@ def verify_pairs(
         if on_each is not None:
             on_each()
     return matches
+
+
+def _not_fitted(message: str) -> Exception:
+    """scikit-learn's ``NotFittedError``, as its estimators raise it (imported when needed)."""
+    from sklearn.exceptions import NotFittedError
+
+    return NotFittedError(message)
