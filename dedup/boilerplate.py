@@ -241,13 +241,20 @@ def _template_positions(
 def _clean(
     original: list[str], article_blocks: list[str], template: set[int], config: BoilerplateConfig
 ) -> CleanedArticle:
-    kept = [block for i, block in enumerate(article_blocks) if i not in template and block]
-    total_words = sum(len(block.split()) for block in article_blocks)
-    kept_words = sum(len(block.split()) for block in kept)
-    if not template or total_words - kept_words > config.max_removed_fraction * total_words:
+    if not template:
         return CleanedArticle(_join(article_blocks), ())
-    removed = tuple(original[i] for i in sorted(template))
-    return CleanedArticle(_join(kept), removed)
+    words = [_word_count(block) for block in article_blocks]
+    removed_words = sum(words[i] for i in template)
+    if removed_words > config.max_removed_fraction * sum(words):
+        return CleanedArticle(_join(article_blocks), ())
+    kept = [block for i, block in enumerate(article_blocks) if i not in template]
+    return CleanedArticle(_join(kept), tuple(original[i] for i in sorted(template)))
+
+
+def _word_count(normalized_block: str) -> int:
+    """``len(block.split())`` of a normalized block (words joined by single spaces), without
+    making the list."""
+    return normalized_block.count(" ") + 1 if normalized_block else 0
 
 
 def _join(blocks: list[str]) -> str:

@@ -198,8 +198,9 @@ def find_command(
 ) -> None:
     """Find copies and related stories; write clusters, scored pairs and a deduplicated feed.
 
-    The inputs are streamed in chunks and read three times (stdin is spooled to a
-    temporary file), so memory holds signatures, not texts.
+    The inputs are streamed in chunks and read twice, once to find the copies and once to
+    write the feed (stdin is spooled to a temporary file); the normalized texts wait in a
+    temporary file about the size of the input, so memory holds signatures, not texts.
 
     Example: dedup find articles.jsonl --out dedup-out
     """

@@ -2,13 +2,15 @@
 
 A run never needs every article's text at once:
 
-1. **scan**: parse each chunk, check ids, count template blocks per source (64-bit keys, once
-   per distinct body) and keep what clustering and the output need of each article (id,
-   publication time, length);
-2. **sketch**: clean each chunk with the run's template set, shingle it and keep only the
-   MinHash signatures and shingle counts, plus term counts for TF-IDF (every text's counts when
-   the related-story search needs the TF-IDF matrix, else only document frequencies); what
-   verification may need of each article goes to a temporary file (:class:`~dedup.spill.Spill`);
+1. **scan**: parse each chunk, check ids, normalize each body's blocks and count them per
+   source (64-bit keys, once per distinct body), and keep what clustering and the output need
+   of each article (id, publication time, length); each article's normalized blocks, their
+   keys and its title go to a temporary file (:class:`~dedup.spill.Spill`), so the input is
+   parsed and normalized once;
+2. **sketch**, over that file: clean each chunk with the run's template set, shingle it and
+   keep only the MinHash signatures and shingle counts, plus term counts for TF-IDF (every
+   text's counts when the related-story search needs the TF-IDF matrix, else only document
+   frequencies);
 3. LSH candidates from the signatures; the related-story search over the TF-IDF matrix;
 4. **verify** the candidates chunk by chunk: each worker reads the records of its chunk's
    articles from the spill; cluster.
@@ -16,8 +18,9 @@ A run never needs every article's text at once:
 Every chunk's work is a pure function in :mod:`dedup.passes`, mapped over the chunks by a
 :class:`~dedup.executor.ChunkExecutor`, so the result is the same with any number of worker
 processes. The articles come from an :class:`ArticleSource`: a list in memory
-(:func:`dedup.find_duplicates`) or input files read again on each pass
-(:func:`dedup.find_duplicates_in_files`); both give the same result for the same articles.
+(:func:`dedup.find_duplicates`) or input files (:func:`dedup.find_duplicates_in_files`), read
+once by the scan and again only to write the deduplicated feed; both give the same result for
+the same articles.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from .executor import ChunkExecutor, Shared
 from .index import LSHParams, estimated_overlap, find_candidates
 from .ingest import FieldMap, InputFiles, OnError
 from .passes import (
+    ArticleRecord,
     Batch,
     PairBatch,
     Scan,
@@ -48,7 +52,6 @@ from .passes import (
     SketchOptions,
     scan_batch,
     sketch_batch,
-    unpack_texts,
     verify_batch,
 )
 from .signature import DEFAULT_SCHEME, SignatureBatch
@@ -64,9 +67,11 @@ from .verify import (
 )
 
 # Verification cannot make a pair a copy below a word-shingle containment of about 0.2 (an
-# OCR-scanned copy keeps about a fifth of its word 3-grams; see verify's gates). The estimate
-# from 128 permutations errs by about 0.05 there, so candidates are kept down to half of it.
-MIN_ESTIMATED_OVERLAP = 0.1
+# OCR-scanned copy keeps about a fifth of its word 3-grams; see verify's gates). The lowest
+# estimate of an accepted pair was 0.30 on the syndication set and 0.28 on 50k synthetic
+# articles, and realnews_combined's output is the same up to 0.25; at 0.2 verification gets
+# half the pairs it got at 0.1, for the same output.
+MIN_ESTIMATED_OVERLAP = 0.2
 
 
 class Progress(Protocol):
@@ -115,7 +120,7 @@ class ArticleList:
 
 
 class RecordFiles:
-    """Input files, read again on every pass and parsed in the workers."""
+    """Input files, read again for each pass over them and parsed in the workers."""
 
     def __init__(self, files: InputFiles, fields: FieldMap) -> None:
         self.files = files
@@ -226,15 +231,17 @@ def run(
     """
     progress = progress or NoProgress()
     timer = _Timer()
-    with timer.stage("templates"):
-        catalog = _scan(source, config, executor, progress, on_error)
-    n = len(catalog)
-    if n == 0 and on_error is not None:
-        raise InputError(f"no articles found in {source.describe()}")
-
     with Spill() as spill:
+        work: dict[str, float] = {}
+        with timer.shared(work):
+            catalog = _scan(
+                source, config, executor, progress, on_error, spill, keep_cleaned or explain, work
+            )
+        n = len(catalog)
+        if n == 0 and on_error is not None:
+            raise InputError(f"no articles found in {source.describe()}")
         return _run_on(
-            source, catalog, config, executor, progress, timer, spill, keep_cleaned, explain
+            catalog, config, executor, progress, timer, spill.index(), keep_cleaned, explain
         )
 
 
@@ -246,13 +253,12 @@ def searches_related(config: DedupConfig, articles: int) -> bool:
 
 
 def _run_on(
-    source: ArticleSource,
     catalog: Catalog,
     config: DedupConfig,
     executor: ChunkExecutor,
     progress: Progress,
     timer: _Timer,
-    spill: Spill,
+    records: SpillIndex,
     keep_cleaned: bool,
     explain: bool,
 ) -> RunOutcome:
@@ -261,7 +267,7 @@ def _run_on(
     options = SketchOptions(related=related, cleaned=keep_cleaned, explain=explain)
     work: dict[str, float] = {}
     with timer.shared(work):
-        sketched = _sketch(source, catalog, config, options, executor, progress, work, spill)
+        sketched = _sketch(records, catalog, config, options, executor, progress, work)
     with timer.stage("candidates"):
         progress.start("LSH candidates", n)
         signatures = SignatureBatch(sketched.signatures, config.lsh.seed, DEFAULT_SCHEME)
@@ -287,8 +293,8 @@ def _run_on(
     cleaned, template_report = sketched.cleaned, sketched.template_report
     del sketched
     with timer.stage("verify"):
-        records = spill.index()
-        matches = _verify(pairs, records, reranker, config, executor, progress)
+        frequent = executor.share(catalog.frequent)
+        matches = _verify(pairs, records, frequent, reranker, config, executor, progress)
     with timer.stage("clusters"):
         rank = preference_rank(catalog.published, catalog.lengths, config.keep)
         duplicates = cluster_duplicates(matches, rank)
@@ -299,7 +305,8 @@ def _run_on(
         )
     # The titles of the representatives, for the summary, from the spill.
     representatives = [cluster.representative for cluster in duplicates]
-    packed, _, _ = read_records(records.take(np.asarray(representatives, dtype=np.int64)))
+    packed = read_records(records.take(np.asarray(representatives, dtype=np.int64)))
+    titles = [ArticleRecord.unpack(data).title for data in packed]
     return RunOutcome(
         catalog=catalog,
         matches=matches,
@@ -311,10 +318,7 @@ def _run_on(
         timings=timer.seconds,
         cleaned=cleaned,
         template_report=template_report,
-        titles={
-            position: unpack_texts(texts)[3]
-            for position, texts in zip(representatives, packed, strict=True)
-        },
+        titles=dict(zip(representatives, titles, strict=True)),
     )
 
 
@@ -327,7 +331,11 @@ def _scan(
     executor: ChunkExecutor,
     progress: Progress,
     on_error: OnError | None,
+    spill: Spill,
+    originals: bool,
+    work: dict[str, float],
 ) -> Catalog:
+    """Pass 1: the catalog of the run's articles, and each one's record in ``spill``."""
     progress.start("reading, template statistics", None)
     counter = TemplateCounter()
     checker = _IdChecker(on_error) if on_error is not None else None
@@ -336,7 +344,9 @@ def _scan(
     lengths: list[np.ndarray] = []
     accepted: list[np.ndarray] = []
     enabled = config.boilerplate.enabled
-    for scan in executor.map(scan_batch, source.batches(), enabled):
+    for scan in executor.map(scan_batch, source.batches(), enabled, originals):
+        for name, seconds in scan.seconds.items():
+            work[name] = work.get(name, 0.0) + seconds
         records = len(scan.errors) + len(scan.parsed)
         chosen = (
             checker.check(scan, len(ids)) if checker is not None else list(range(len(scan.ids)))
@@ -345,6 +355,7 @@ def _scan(
         keep[np.asarray(scan.parsed, dtype=np.int64)[chosen]] = True
         accepted.append(keep)
         ids.extend(scan.ids[j] for j in chosen)
+        spill.write([scan.packed[j] for j in chosen])
         published.append(scan.published[chosen])
         lengths.append(scan.lengths[chosen])
         if enabled:
@@ -450,15 +461,15 @@ class _Sketched:
 
 
 def _sketch(
-    source: ArticleSource,
+    records: SpillIndex,
     catalog: Catalog,
     config: DedupConfig,
     options: SketchOptions,
     executor: ChunkExecutor,
     progress: Progress,
     work: dict[str, float],
-    spill: Spill,
 ) -> _Sketched:
+    """Pass 2, over the records pass 1 spilled, in chunks of ``config.chunk_size``."""
     n = len(catalog)
     progress.start("shingles, signatures", n)
     out = _Sketched(
@@ -472,10 +483,11 @@ def _sketch(
         template_report=TemplateReport() if options.explain else None,
     )
     start = 0
-    batches = source.batches(catalog.accepted)
+    size = max(1, config.chunk_size)
+    batches = (records.take(np.arange(at, min(at + size, n))) for at in range(0, n, size))
     for sketch in executor.map(sketch_batch, batches, catalog.frequent, config, options):
         stop = start + len(sketch.sizes)
-        _store(out, sketch, start, stop, spill)
+        _store(out, sketch, start, stop)
         for name, seconds in sketch.seconds.items():
             work[name] = work.get(name, 0.0) + seconds
         progress.advance(stop - start)
@@ -483,14 +495,10 @@ def _sketch(
     return out
 
 
-def _store(out: _Sketched, sketch: Sketch, start: int, stop: int, spill: Spill) -> None:
+def _store(out: _Sketched, sketch: Sketch, start: int, stop: int) -> None:
     out.signatures[start:stop] = sketch.signatures
     out.sizes[start:stop] = sketch.sizes
-    numbers = out.text_counts.add(sketch.terms)
-    if out.text_counts.keep_rows:
-        spill.write(sketch.packed)
-    else:  # the counts of the articles verification needs are read back with their texts
-        spill.write(sketch.packed, sketch.terms.indptr, numbers, sketch.terms.counts)
+    out.text_counts.add(sketch.terms)
     if out.words is not None and sketch.words is not None:
         out.words[start:stop] = sketch.words
     if out.titled is not None and sketch.titled is not None:
@@ -552,6 +560,7 @@ PAIRS_PER_ARTICLE_CHUNK = 5
 def _verify(
     pairs: np.ndarray,
     records: SpillIndex,
+    frequent: Shared,
     reranker: TfidfReranker,
     config: DedupConfig,
     executor: ChunkExecutor,
@@ -564,13 +573,13 @@ def _verify(
     weights = None
     if hasattr(reranker, "matrix_"):
         cosines = pair_cosines(reranker.matrix_, pairs[:, 0], pairs[:, 1])
-    else:  # the workers make the vectors of their chunk's articles from the spilled counts
+    else:  # the workers make the vectors of their chunk's articles from their texts
         weights = executor.share(reranker.weights())
     size = max(1, config.chunk_size * PAIRS_PER_ARTICLE_CHUNK)
     order = _pair_order(pairs)
     starts = range(0, len(pairs), size)
     batches = (
-        _pair_batch(pairs, order[start : start + size], cosines, weights, records, config)
+        _pair_batch(pairs, order[start : start + size], cosines, weights, records, frequent, config)
         for start in starts
     )
     matches: list[Match] = []
@@ -613,6 +622,7 @@ def _pair_batch(
     cosines: np.ndarray | None,
     weights: Shared | None,
     records: SpillIndex,
+    frequent: Shared,
     config: DedupConfig,
 ) -> PairBatch:
     """The pairs ``chosen``, sorted by ``(a, b)`` as verify_pairs takes them."""
@@ -622,10 +632,10 @@ def _pair_batch(
         pairs=pairs[chosen],
         positions=positions,
         records=records.take(positions),
+        frequent=frequent,
         cosines=None if cosines is None else cosines[chosen],
         weights=weights,
-        shingle=config.shingle,
-        verify=config.verify,
+        config=config,
     )
 
 

@@ -14,8 +14,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
-
 from .errors import InputError
 from .ingest import iter_jsonl
 from .types import ArticleId
@@ -77,6 +75,10 @@ def score_clusters(
     gold_pairs = sum(_pairs(n) for n in gold_sizes.values())
     precision = true_pairs / predicted_pairs if predicted_pairs else 1.0
     recall = true_pairs / gold_pairs if gold_pairs else 1.0
+    # Imported here: scikit-learn takes most of a second to import, and `dedup find` (whose CLI
+    # imports this module for `dedup evaluate`) never scores anything.
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
     # B-cubed: each item's cluster precision and recall, averaged over items (Bagga & Baldwin 1998).
     n = len(items)
     bcubed_precision = sum(c * c / predicted_sizes[p] for (p, _), c in cells.items()) / n

@@ -1,10 +1,11 @@
 """The work each pass over a run's articles does on one chunk, in a worker process.
 
 A run passes over its articles (:mod:`dedup.pipeline`) in chunks, and each chunk's work is a
-function here: :func:`scan_batch` (pass 1: parse, template statistics, what clustering needs),
-:func:`sketch_batch` (pass 2: template removal, shingles, MinHash signatures, term counts,
-and the texts verification may need, packed), :func:`verify_batch` (verification of a chunk of
-candidate pairs) and :func:`render_batch` (the deduplicated feed). Each is a pure function of
+function here: :func:`scan_batch` (pass 1: parse, normalize, template statistics, what
+clustering needs, and each article's :class:`ArticleRecord` for the run's spill),
+:func:`sketch_batch` (pass 2, over the spill: template removal, shingles, MinHash signatures,
+term counts), :func:`verify_batch` (verification of a chunk of candidate pairs, over the spill)
+and :func:`render_batch` (the deduplicated feed). Each is a pure function of
 its chunk and returns compact arrays, so chunks can go to any worker in any order and the run's
 result does not depend on how many there are.
 """
@@ -13,11 +14,8 @@ from __future__ import annotations
 
 import struct
 import time
-import zlib
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import overload
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -29,16 +27,16 @@ from .boilerplate import (
     clean_blocks,
     normalize_blocks,
 )
-from .config import DedupConfig, ShingleConfig, VerifyConfig
+from .config import BoilerplateConfig, DedupConfig
 from .errors import InputError
 from .executor import Shared
 from .ingest import FieldMap, RecordChunk, parse_chunk
-from .normalize import normalize_text, tokenize
+from .normalize import normalize_text
 from .report import Mark, feed_record, jsonl_line
-from .shingle import make_shingle_batch
+from .shingle import make_shingle_batch, word_batch
 from .signature import compute_signature_batch
 from .spill import SpillIndex, read_records
-from .terms import WORD_PATTERN, TermChunk, count_rows, count_terms
+from .terms import TermChunk, count_terms, count_words
 from .types import Article, ArticleId, Match
 from .verify import TfidfWeights, own_titles, pair_cosines, verify_pairs
 
@@ -78,9 +76,12 @@ class Batch:
 
 
 def published_order(when: datetime | None) -> int:
-    """A publication time as an exact integer (microseconds since year 1), for sorting."""
+    """A publication time as an exact integer (microseconds since year 1, UTC), for sorting.
+    A time without a zone is taken as UTC, as :func:`dedup.ingest.parse_published` takes it."""
     if when is None:
         return int(NO_DATE)
+    if when.tzinfo is not None:  # articles made by a library caller may carry a zone
+        when = when.astimezone(UTC).replace(tzinfo=None)
     return (when - datetime.min) // _MICROSECOND
 
 
@@ -101,12 +102,23 @@ class Scan:
     bodies: list[int]
     keys: np.ndarray
     offsets: np.ndarray
-    seconds: float
+    packed: list[bytes]
+    seconds: dict[str, float]
 
 
-def scan_batch(batch: Batch, templates: bool) -> Scan:
-    """Parse a chunk, and count the template statistics of its articles (when ``templates``):
-    each body's key and its distinct block keys (:class:`dedup.boilerplate.TemplateCounter`)."""
+def scan_batch(batch: Batch, templates: bool, originals: bool = False) -> Scan:
+    """Parse a chunk, count the template statistics of its articles (when ``templates``: each
+    body's key and its distinct block keys, :class:`dedup.boilerplate.TemplateCounter`), and
+    pack what the later passes need of each article (:class:`ArticleRecord`), so that they
+    neither parse nor normalize the input again.
+
+    Args:
+        batch: the chunk.
+        templates: compute block keys (template removal is on).
+        originals: keep the blocks as written too (what template removal took out is shown
+            as written: ``--explain``, the library's cleaned articles).
+    """
+    seconds: dict[str, float] = {}
     started = time.process_time()
     errors: list[tuple[int, str]] = []
     parsed: list[int] = []
@@ -117,16 +129,32 @@ def scan_batch(batch: Batch, templates: bool) -> Scan:
         else:
             parsed.append(position)
             articles.append(item)
+    seconds["read"] = time.process_time() - started
+
+    started = time.process_time()
     bodies: list[int] = []
     distinct: list[np.ndarray] = []
-    if templates:
-        for article in articles:
-            _, normalized = normalize_blocks(article.text)
-            keys = block_keys(article.source, normalized)
+    records: list[ArticleRecord] = []
+    no_keys = np.zeros(0, dtype=np.uint64)
+    for article in articles:
+        original, normalized = normalize_blocks(article.text)
+        keys = block_keys(article.source, normalized) if templates else no_keys
+        if templates:
             bodies.append(body_key(article.source, keys))
             distinct.append(np.unique(keys))
+        records.append(
+            ArticleRecord(
+                blocks=normalized,
+                keys=keys,
+                title=article.title,
+                normalized_title=normalize_text(article.title),
+                original=original if originals else None,
+            )
+        )
     offsets = np.zeros(len(distinct) + 1, dtype=np.int64)
     np.cumsum([part.size for part in distinct], out=offsets[1:])
+    packed = [record.pack() for record in records]
+    seconds["templates"] = time.process_time() - started
     return Scan(
         errors=errors,
         parsed=parsed,
@@ -139,8 +167,79 @@ def scan_batch(batch: Batch, templates: bool) -> Scan:
         bodies=bodies,
         keys=np.concatenate(distinct) if distinct else np.zeros(0, dtype=np.uint64),
         offsets=offsets,
-        seconds=time.process_time() - started,
+        packed=packed,
+        seconds=seconds,
     )
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """What the passes after the first need of an article, packed into the run's spill by the
+    first (:func:`scan_batch`): its body's normalized blocks and their template keys, from
+    which the cleaned body is made once the run's template is known, and its title.
+
+    Attributes:
+        blocks: the body's blocks as read, normalized (:func:`dedup.boilerplate.normalize_blocks`).
+        keys: their :func:`dedup.boilerplate.block_keys` (empty when templates are not removed).
+        title: the title as read.
+        normalized_title: the title normalized.
+        original: the blocks as written, when asked for (see :func:`scan_batch`).
+    """
+
+    blocks: list[str]
+    keys: np.ndarray
+    title: str
+    normalized_title: str
+    original: list[str] | None = None
+
+    def pack(self) -> bytes:
+        """The record as bytes. Blocks hold no line breaks (normalized or stripped), so they are
+        stored joined by one. Not compressed: zlib at its fastest level cost 30 µs per article
+        and 10 µs per read back of each, several times the rest of the record's handling,
+        to save 40% of a temporary file about the size of the input."""
+        fields = [
+            "\n".join(self.blocks).encode("utf-8"),
+            self.keys.astype("<u8").tobytes(),
+            self.title.encode("utf-8"),
+            self.normalized_title.encode("utf-8"),
+            b"" if self.original is None else "\n".join(self.original).encode("utf-8"),
+        ]
+        header = struct.pack(
+            "<2I5I", len(self.blocks), self.original is not None, *map(len, fields)
+        )
+        return header + b"".join(fields)
+
+    @classmethod
+    def unpack(cls, packed: bytes) -> ArticleRecord:
+        """The record of :meth:`pack`."""
+        data = packed
+        count, has_original, *lengths = struct.unpack_from("<2I5I", data)
+        fields, at = [], struct.calcsize("<2I5I")
+        for length in lengths:
+            fields.append(data[at : at + length])
+            at += length
+        blocks, keys, title, normalized_title, original = fields
+        return cls(
+            blocks=_split_blocks(blocks, count),
+            keys=np.frombuffer(keys, dtype="<u8").astype(np.uint64),
+            title=title.decode("utf-8"),
+            normalized_title=normalized_title.decode("utf-8"),
+            original=_split_blocks(original, count) if has_original else None,
+        )
+
+    def clean(self, frequent: np.ndarray, config: BoilerplateConfig) -> CleanedArticle:
+        """The body without the run's template blocks (``frequent``)."""
+        return clean_blocks(
+            self.original if self.original is not None else self.blocks,
+            self.blocks,
+            self.keys,
+            frequent,
+            config,
+        )
+
+
+def _split_blocks(joined: bytes, count: int) -> list[str]:
+    return joined.decode("utf-8").split("\n") if count else []
 
 
 @dataclass(frozen=True)
@@ -165,7 +264,6 @@ class Sketch:
     signatures: np.ndarray
     sizes: np.ndarray
     terms: TermChunk
-    packed: list[bytes] = field(default_factory=list)
     words: np.ndarray | None = None
     titled: np.ndarray | None = None
     title_terms: TermChunk | None = None
@@ -174,117 +272,47 @@ class Sketch:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def clean_batch(
-    articles: Sequence[Article], frequent: np.ndarray, config: DedupConfig
-) -> list[CleanedArticle]:
-    """Each article's normalized body without the run's template blocks (``frequent``)."""
-    cleaned = []
-    for article in articles:
-        original, normalized = normalize_blocks(article.text)
-        keys = (
-            block_keys(article.source, normalized)
-            if config.boilerplate.enabled
-            else np.zeros(0, dtype=np.uint64)
-        )
-        cleaned.append(clean_blocks(original, normalized, keys, frequent, config.boilerplate))
-    return cleaned
-
-
 def sketch_batch(
-    batch: Batch, frequent: np.ndarray, config: DedupConfig, options: SketchOptions
+    batch: SpillIndex, frequent: np.ndarray, config: DedupConfig, options: SketchOptions
 ) -> Sketch:
-    """Template removal, shingles, MinHash signatures and term counts of a chunk."""
+    """Template removal, shingles, MinHash signatures and term counts of a chunk of the run's
+    articles, read from the spill pass 1 wrote (``batch``: where their records lie)."""
     seconds: dict[str, float] = {}
     started = time.process_time()
-    articles = batch.load_articles()
-    cleaned = clean_batch(articles, frequent, config)
+    records = [ArticleRecord.unpack(data) for data in read_records(batch)]
+    cleaned = [record.clean(frequent, config.boilerplate) for record in records]
     texts = [article.text for article in cleaned]
     seconds["templates"] = time.process_time() - started
 
     started = time.process_time()
-    shingles = make_shingle_batch(texts, config.shingle)
+    # Word hashes serve both the word shingles and the term counts.
+    words = word_batch(texts)
+    shingles = make_shingle_batch(texts, config.shingle, words)
     seconds["shingles"] = time.process_time() - started
     started = time.process_time()
     signatures = compute_signature_batch(shingles, config.lsh)
     seconds["signatures"] = time.process_time() - started
 
     started = time.process_time()
-    packed = [
-        pack_texts(text, article.text, normalize_text(article.title), article.title)
-        for text, article in zip(texts, articles, strict=True)
-    ]
-    seconds["prepare"] = time.process_time() - started
-
-    started = time.process_time()
     sketch = Sketch(
         signatures=signatures.hashvalues,
         sizes=shingles.sizes,
-        terms=count_terms(texts),
-        packed=packed,
+        terms=count_words(words),
         cleaned=cleaned if options.cleaned else None,
         template_report=TemplateReport().add(cleaned) if options.explain else None,
     )
     if options.related:
-        titles = [normalize_text(article.title) for article in articles]
+        titles = [record.normalized_title for record in records]
         titled = own_titles(titles, texts)
-        sketch.words = np.array([len(tokenize(text)) for text in texts], dtype=np.int64)
+        sketch.words = words.sizes
         sketch.titled = titled
         sketch.title_terms = count_terms(
             [title if has else "" for title, has in zip(titles, titled, strict=True)],
-            WORD_PATTERN,
+            letters_only=True,
         )
     seconds["tfidf"] = time.process_time() - started
-    seconds["prepare"] = seconds.pop("prepare")  # packing texts: verification's preparation
     sketch.seconds = seconds
     return sketch
-
-
-def pack_texts(*texts: str) -> bytes:
-    """Several texts in one compressed value: the run holds the articles verification needs
-    this way, about a third of their size (zlib at its fastest level)."""
-    encoded = [text.encode("utf-8") for text in texts]
-    header = struct.pack(f"<{len(encoded) + 1}I", len(encoded), *map(len, encoded))
-    return zlib.compress(header + b"".join(encoded), 1)
-
-
-def unpack_texts(packed: bytes) -> list[str]:
-    """The texts of :func:`pack_texts`."""
-    data = zlib.decompress(packed)
-    (count,) = struct.unpack_from("<I", data)
-    lengths = struct.unpack_from(f"<{count}I", data, 4)
-    texts, at = [], 4 * (count + 1)
-    for length in lengths:
-        texts.append(data[at : at + length].decode("utf-8"))
-        at += length
-    return texts
-
-
-class BodyBlocks(Sequence[list[str]]):
-    """The normalized blocks of bodies as read (:func:`dedup.boilerplate.normalize_blocks`),
-    split when first asked for: verification reads only the bodies of pairs that would be
-    duplicates. Copies of one body share its blocks (one list, split once)."""
-
-    def __init__(self, bodies: Sequence[str]) -> None:
-        self._bodies = bodies
-        self._blocks: dict[str, list[str]] = {}
-
-    def __len__(self) -> int:
-        return len(self._bodies)
-
-    @overload
-    def __getitem__(self, position: int) -> list[str]: ...
-
-    @overload
-    def __getitem__(self, position: slice) -> list[list[str]]: ...
-
-    def __getitem__(self, position: int | slice) -> list[str] | list[list[str]]:
-        if isinstance(position, slice):
-            return [self[i] for i in range(len(self))[position]]
-        body = self._bodies[position]
-        blocks = self._blocks.get(body)
-        if blocks is None:
-            blocks = self._blocks[body] = normalize_blocks(body)[1]
-        return blocks
 
 
 @dataclass
@@ -295,40 +323,47 @@ class PairBatch:
         pairs: ``(m, 2)`` run positions, ``a < b``, sorted by ``(a, b)``.
         positions: the run positions of the articles the pairs refer to, sorted.
         records: where those articles' records lie in the run's spill, in that order.
+        frequent: the run's template keys (shared with the workers), to clean the bodies.
         cosines: TF-IDF cosine of each pair, when the run holds the TF-IDF matrix...
-        weights: ... or what makes the articles' TF-IDF vectors from their spilled term counts
+        weights: ... or what makes the articles' TF-IDF vectors from their texts
             (:meth:`dedup.verify.TfidfReranker.weights`), shared with the workers.
     """
 
     pairs: np.ndarray
     positions: np.ndarray
     records: SpillIndex
+    frequent: Shared
     cosines: np.ndarray | None
     weights: Shared | None
-    shingle: ShingleConfig
-    verify: VerifyConfig
+    config: DedupConfig
 
 
 def verify_batch(batch: PairBatch) -> tuple[list[Match], float]:
     """The accepted pairs of a chunk (run positions), and the seconds it took."""
     started = time.process_time()
+    config = batch.config
     local = np.searchsorted(batch.positions, batch.pairs)
-    packed, pairs, offsets = read_records(batch.records)
-    texts, bodies, titles, _ = zip(*map(unpack_texts, packed), strict=True)
+    records = [ArticleRecord.unpack(data) for data in read_records(batch.records)]
+    frequent = batch.frequent.get()
+    texts = [record.clean(frequent, config.boilerplate).text for record in records]
+    words = word_batch(texts) if config.shingle.kind == "word" else None
     cosines = batch.cosines
     if cosines is None and batch.weights is not None:
+        # The run kept no TF-IDF matrix: the articles' vectors are made again from their texts.
         weights: TfidfWeights = batch.weights.get()
-        counts = count_rows(offsets, pairs[:, 0], pairs[:, 1], len(weights.column_of))
-        cosines = pair_cosines(weights.vectors(counts), local[:, 0], local[:, 1])
-    shingles = make_shingle_batch(texts, batch.shingle)
+        if words is None:
+            words = word_batch(texts)
+        vectors = weights.vectors(count_words(words))
+        cosines = pair_cosines(vectors, local[:, 0], local[:, 1])
+    shingles = make_shingle_batch(texts, config.shingle, words)
     matches = verify_pairs(
         list(zip(local[:, 0].tolist(), local[:, 1].tolist(), strict=True)),
         texts=texts,
-        bodies=BodyBlocks(bodies),
-        titles=titles,
+        bodies=[record.blocks for record in records],
+        titles=[record.normalized_title for record in records],
         shingles=shingles.to_list(),
         cosines=cosines,
-        config=batch.verify,
+        config=config.verify,
     )
     positions = batch.positions.tolist()
     found = [

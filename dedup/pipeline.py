@@ -231,14 +231,14 @@ def find_duplicates_in_files(
 ) -> StreamResult:
     """:func:`find_duplicates` over input files, streamed in chunks with bounded memory.
 
-    The inputs are read twice (standard input is spooled to a temporary file): to count
-    template blocks and keep each article's id, date and length; and to compute each article's
-    signature, writing its cleaned text to a temporary file from which the articles in
-    candidate pairs are read back. Per article, a run holds its MinHash signature and those few
-    figures; the related-story search (``config.verify.related``) also holds the run's sparse
-    TF-IDF matrix. Call :meth:`StreamResult.records` (before the inputs change) to stream the
-    records again, and :meth:`StreamResult.close` (or use it as a context manager) to stop its
-    worker processes.
+    The inputs are read once to find the copies (standard input is spooled to a temporary
+    file): to count template blocks, keep each article's id, date and length, and write its
+    normalized text to a temporary file, from which each article's signature is computed and
+    the articles in candidate pairs are read back. Per article, a run holds its MinHash
+    signature and those few figures; the related-story search (``config.verify.related``) also
+    holds the run's sparse TF-IDF matrix. Call :meth:`StreamResult.records` (before the inputs
+    change) to stream the records again, and :meth:`StreamResult.close` (or use it as a context
+    manager) to stop its worker processes.
 
     Args:
         inputs: as :func:`dedup.ingest.read_articles` takes them.

@@ -77,6 +77,56 @@ class ShingleBatch:
         return np.split(self.hashes, self.offsets[1:-1]) if len(self) else []
 
 
+@dataclass(frozen=True)
+class WordBatch:
+    """The 64-bit hashes of every word of many texts (:func:`word_hashes`), stored flat, with
+    the first byte of each word.
+
+    Text ``i``'s words are ``hashes[offsets[i]:offsets[i + 1]]``, in text order, repeats kept.
+    ``initials`` tells figures (a word whose first byte is an ASCII digit) and words starting
+    with ``_`` from words of letters; a word starting with a non-ASCII character (its first
+    UTF-8 byte is 0x80 or more) counts as a word of letters, non-ASCII digits included.
+    """
+
+    hashes: np.ndarray
+    offsets: np.ndarray
+    initials: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def sizes(self) -> np.ndarray:
+        """Number of words of each text (what :func:`dedup.normalize.tokenize` finds)."""
+        return np.diff(self.offsets)
+
+    def figures(self) -> np.ndarray:
+        """Whether each word starts with an ASCII digit."""
+        return (self.initials >= ord("0")) & (self.initials <= ord("9"))
+
+    def letters(self) -> np.ndarray:
+        """Whether each word starts with neither a digit nor ``_`` (the words of
+        :data:`dedup.terms.WORD_PATTERN`, but for non-ASCII digits, which count as letters)."""
+        return ~self.figures() & (self.initials != ord("_"))
+
+
+def word_batch(texts: Sequence[str]) -> WordBatch:
+    """The hashes of every word of every text (:func:`word_hashes`), computed chunk by chunk
+    over the batch to bound the temporary arrays."""
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for start, stop in _chunks(texts):
+        parts.append(_hash_words(texts[start:stop]))
+    if len(parts) == 1:
+        return WordBatch(*parts[0])
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(np.concatenate([np.diff(part[1]) for part in parts]), out=offsets[1:])
+    return WordBatch(
+        hashes=np.concatenate([part[0] for part in parts]),
+        offsets=offsets,
+        initials=np.concatenate([part[2] for part in parts]),
+    )
+
+
 def make_shingles(normalized: str, config: ShingleConfig) -> np.ndarray:
     """Return the sorted, unique ``uint32`` hashes of the shingles of ``normalized``.
 
@@ -91,18 +141,25 @@ def make_shingles(normalized: str, config: ShingleConfig) -> np.ndarray:
     return make_shingle_batch([normalized], config)[0]
 
 
-def make_shingle_batch(texts: Sequence[str], config: ShingleConfig) -> ShingleBatch:
+def make_shingle_batch(
+    texts: Sequence[str], config: ShingleConfig, words: WordBatch | None = None
+) -> ShingleBatch:
     """Shingle hashes of every text, computed chunk by chunk over the batch.
 
     Args:
         texts: normalized texts (:func:`dedup.normalize.normalize_text`).
         config: word or character n-grams, and n.
+        words: the texts' word hashes (:func:`word_batch`) when the caller has them already:
+            word shingles are then combined from them rather than hashed again.
     """
     parts: list[np.ndarray] = []
     sizes: list[np.ndarray] = []
     for start, stop in _chunks(texts):
         chunk = texts[start:stop]
-        if config.kind == "word":
+        if config.kind == "word" and words is not None:
+            first, last = words.offsets[start], words.offsets[stop]
+            units, offsets = words.hashes[first:last], words.offsets[start : stop + 1] - first
+        elif config.kind == "word":
             units, offsets = word_hashes(chunk)
         else:
             units, offsets = char_hashes(chunk)
@@ -177,6 +234,12 @@ def word_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         ``(hashes, offsets)``: ``uint64`` hashes, flat; text ``i``'s are
         ``hashes[offsets[i]:offsets[i + 1]]``.
     """
+    hashes, offsets, _ = _hash_words(texts)
+    return hashes, offsets
+
+
+def _hash_words(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`word_hashes`, and the first byte of each word."""
     prepared = _blank_non_words(texts)
     buffer = np.frombuffer(" ".join(prepared).encode("utf-8") + b" ", dtype=np.uint8)
     lengths = np.fromiter(
@@ -199,7 +262,7 @@ def word_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     hashes = _fmix64(polynomial + lengths_of_words * _LENGTH_MULTIPLIER)
 
     offsets = np.searchsorted(starts, np.append(text_starts, buffer.size))
-    return hashes, offsets
+    return hashes, offsets, buffer[starts]
 
 
 def _blank_non_words(texts: Sequence[str]) -> list[str]:

@@ -1,13 +1,21 @@
 """Term counts of texts, counted chunk by chunk and merged into one run-wide vocabulary.
 
-scikit-learn's ``CountVectorizer`` needs every text at once. Here each chunk of texts is counted
-on its own, in a worker process (:func:`count_terms`), with the chunk's terms listed in the
-order they first occur, and :class:`TermCounter` merges the chunks in input order: a term's
-run-wide number is then the order of its first occurrence in the whole run, exactly as
-``CountVectorizer`` numbers it before sorting. So the merged matrix equals
-``CountVectorizer().fit_transform(texts)`` down to the order of the entries in each row, and
-the TF-IDF vectors made from it (:class:`dedup.verify.TfidfReranker`) equal
-``TfidfVectorizer``'s bit for bit (``tests/test_terms.py`` checks this).
+scikit-learn's ``CountVectorizer`` needs every text at once and counts strings in Python. Here
+each chunk of texts is counted on its own, in a worker process (:func:`count_words`), from the
+64-bit hashes of its words (:func:`dedup.shingle.word_batch`, which the shingle step computes
+anyway) with array sorts, no Python code per word or per term. The words are the runs of
+``\\w`` characters, exactly the tokens :data:`TOKEN_PATTERN` finds, and the texts are
+normalized (case-folded) already, so ``CountVectorizer``'s lower-casing changes nothing: a term
+is a word's hash, and two distinct words share a term only if their 64-bit hashes collide
+(for a vocabulary of ten million words, a chance of about one in 400,000 per run).
+
+A chunk lists its terms in the order they first occur, and :class:`TermCounter` merges the
+chunks in input order: a term's run-wide number is then the order of its first occurrence in
+the whole run, whatever the chunks. So the merged matrix equals
+``CountVectorizer().fit_transform(texts)`` up to the order of its columns (``CountVectorizer``
+sorts them alphabetically, which hashes cannot), and the TF-IDF vectors made from it
+(:class:`dedup.verify.TfidfReranker`) equal ``TfidfVectorizer``'s with the columns permuted
+(``tests/test_terms.py`` checks this).
 
 A counter can also keep only each term's document frequency, not the rows: then memory grows
 with the vocabulary, not with the number of texts, and rows are recounted for the few texts
@@ -16,20 +24,22 @@ that need them (:meth:`TermCounter.rows`).
 
 from __future__ import annotations
 
-import functools
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer
+
+from .shingle import WordBatch, word_batch
 
 TOKEN_PATTERN = r"(?u)\b\w+\b"
-"""Every run of word characters, single letters and figures included (the TF-IDF terms)."""
+"""Every run of word characters, single letters and figures included (the TF-IDF terms): the
+words :func:`dedup.shingle.word_hashes` hashes."""
 WORD_PATTERN = r"(?u)\b[^\W\d_]\w*\b"
 """Words only: figures recur by chance ("1987", "10") and say nothing about who a text is
-about (the distinctive terms of :func:`dedup.verify.distinctive_columns`)."""
+about (the distinctive terms of :func:`dedup.verify.distinctive_columns`). Counted from hashes
+(``count_words(..., letters_only=True)``), a word is a figure when its first character is an
+ASCII digit: a word starting with a non-ASCII digit counts as a word."""
 
 
 @dataclass(frozen=True)
@@ -37,14 +47,15 @@ class TermChunk:
     """Term counts of a chunk of texts, against the chunk's own vocabulary.
 
     Attributes:
-        terms: the chunk's terms in order of first occurrence.
+        terms: the chunk's terms (``uint64`` word hashes) in order of first occurrence.
+        figures: whether each term is a figure (its word starts with an ASCII digit).
         indptr: text ``i``'s entries are ``indptr[i]:indptr[i + 1]``.
-        indices: each entry's term, a position in ``terms``, in order of first occurrence in
-            the text.
+        indices: each entry's term, a position in ``terms``, ascending within each text.
         counts: how often the text holds the term.
     """
 
-    terms: list[str]
+    terms: np.ndarray
+    figures: np.ndarray
     indptr: np.ndarray
     indices: np.ndarray
     counts: np.ndarray
@@ -53,31 +64,159 @@ class TermChunk:
         return len(self.indptr) - 1
 
 
-@functools.cache
-def _analyzer(token_pattern: str) -> Callable[[str], list[str]]:
-    return CountVectorizer(token_pattern=token_pattern).build_analyzer()  # type: ignore[no-any-return]
+def count_terms(texts: Sequence[str], *, letters_only: bool = False) -> TermChunk:
+    """Count the terms of normalized texts as ``CountVectorizer(token_pattern=TOKEN_PATTERN)``
+    tokenizes them (or :data:`WORD_PATTERN` with ``letters_only``), numbering terms in order of
+    first occurrence."""
+    return count_words(word_batch(texts), letters_only=letters_only)
 
 
-def count_terms(texts: Sequence[str], token_pattern: str = TOKEN_PATTERN) -> TermChunk:
-    """Count the terms of each text as ``CountVectorizer(token_pattern=...)`` tokenizes it
-    (lower-cased, unigrams), numbering terms in order of first occurrence."""
-    analyze = _analyzer(token_pattern)
-    vocabulary: dict[str, int] = {}
-    indices: list[int] = []
-    counts: list[int] = []
-    indptr = [0]
-    for text in texts:
-        # A Counter lists a text's terms in order of first occurrence, counted in C.
-        found = Counter(analyze(text))
-        indices.extend([vocabulary.setdefault(term, len(vocabulary)) for term in found])
-        counts.extend(found.values())
-        indptr.append(len(indices))
+def count_words(words: WordBatch, *, letters_only: bool = False) -> TermChunk:
+    """Count the terms of texts from their word hashes, numbering terms in order of first
+    occurrence.
+
+    Args:
+        words: the texts' word hashes (:func:`dedup.shingle.word_batch`).
+        letters_only: count only words that start with a letter (:data:`WORD_PATTERN`).
+    """
+    hashes, initials = words.hashes, words.initials
+    n_texts = len(words)
+    text_of = np.repeat(np.arange(n_texts, dtype=np.int64), words.sizes)
+    if letters_only:
+        keep = words.letters()
+        hashes, initials, text_of = hashes[keep], initials[keep], text_of[keep]
+    n = hashes.size
+    if n == 0:
+        return TermChunk(
+            terms=np.zeros(0, dtype=np.uint64),
+            figures=np.zeros(0, dtype=bool),
+            indptr=np.zeros(n_texts + 1, dtype=np.int64),
+            indices=np.zeros(0, dtype=np.int32),
+            counts=np.zeros(0, dtype=np.int32),
+        )
+    order, starts = _group(hashes)
+    first = order[starts]  # each term's first occurrence, terms in hash order
+    occurs_first = np.zeros(n, dtype=bool)
+    occurs_first[first] = True
+    # A term's number is how many terms occur first before it.
+    number_at = np.cumsum(occurs_first) - 1
+    number = number_at[first]
+    width = first.size
+    term_of_sorted = number[np.cumsum(starts) - 1]
+    # Entries: the distinct (text, term) pairs, sorted, and how often each occurs.
+    keys = np.sort(text_of[order] * width + term_of_sorted)
+    entry_starts = np.flatnonzero(_changes(keys))
+    counts = np.diff(np.append(entry_starts, n))
+    entries = keys[entry_starts]
+    entry_text = entries // width
+    by_number = np.flatnonzero(occurs_first)  # the first occurrences, in text order
     return TermChunk(
-        terms=list(vocabulary),
-        indptr=np.asarray(indptr, dtype=np.int64),
-        indices=np.asarray(indices, dtype=np.int32),
-        counts=np.asarray(counts, dtype=np.int32),
+        terms=hashes[by_number],
+        figures=(initials[by_number] >= ord("0")) & (initials[by_number] <= ord("9")),
+        indptr=np.searchsorted(entry_text, np.arange(n_texts + 1)).astype(np.int64),
+        indices=(entries - entry_text * width).astype(np.int32),
+        counts=counts.astype(np.int32),
     )
+
+
+def _changes(values: np.ndarray) -> np.ndarray:
+    """Whether each element of a sorted array differs from the one before (the first does)."""
+    changed = np.empty(values.size, dtype=bool)
+    changed[:1] = True
+    np.not_equal(values[1:], values[:-1], out=changed[1:])
+    return changed
+
+
+def _group(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of ``hashes`` sorted by ``(hash, position)``, and where each distinct
+    hash's run starts among them.
+
+    A plain sort of ``uint64`` is several times faster than an argsort: the position is packed
+    into the low bits of each hash and the keys sorted. Words whose hashes then agree in all
+    but those low bits would be one term; that is checked on the full hashes (for a chunk of
+    200,000 words and 20,000 terms, a chance of about one in 300,000), and then the positions
+    are sorted by the full hashes instead.
+    """
+    n = hashes.size
+    bits = np.uint64(max(1, (n - 1).bit_length()))
+    keys = (hashes >> bits << bits) | np.arange(n, dtype=np.uint64)
+    keys.sort()
+    order = (keys & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)
+    starts = _changes(keys >> bits)
+    if np.array_equal(starts, _changes(hashes[order])):
+        return order, starts
+    order = np.argsort(hashes, kind="stable")
+    return order, _changes(hashes[order])
+
+
+class _HashIndex:
+    """Term numbers by 64-bit term hash: an open-addressing table (linear probing, at most
+    half full) probed for many hashes at once with array operations."""
+
+    def __init__(self, capacity: int = 1 << 16) -> None:
+        self._keys = np.zeros(capacity, dtype=np.uint64)
+        self._values = np.full(capacity, -1, dtype=np.int64)
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def find(self, hashes: np.ndarray) -> np.ndarray:
+        """The number of each hash, -1 for hashes not in the table."""
+        found = np.full(hashes.size, -1, dtype=np.int64)
+        mask = np.uint64(self._keys.size - 1)
+        pending = np.arange(hashes.size)
+        slots = (hashes & mask).astype(np.int64)
+        while pending.size:
+            values = self._values[slots]
+            hit = (values >= 0) & (self._keys[slots] == hashes[pending])
+            found[pending[hit]] = values[hit]
+            go_on = (values >= 0) & ~hit
+            pending = pending[go_on]
+            slots = (slots[go_on] + 1) & np.int64(mask)
+        return found
+
+    def insert(self, hashes: np.ndarray, numbers: np.ndarray) -> None:
+        """Add distinct hashes that are not in the table, with distinct numbers."""
+        if 2 * (self._size + hashes.size) > self._keys.size:
+            self._grow(self._size + hashes.size)
+        self._place(hashes, numbers)
+        self._size += hashes.size
+
+    def _place(self, hashes: np.ndarray, numbers: np.ndarray) -> None:
+        mask = np.int64(self._keys.size - 1)
+        pending = np.arange(hashes.size)
+        slots = (hashes & np.uint64(mask)).astype(np.int64)
+        while pending.size:
+            free = self._values[slots] < 0
+            candidates, taken = pending[free], slots[free]
+            # Several hashes may want one free slot: one of the writes wins, read back.
+            self._values[taken] = numbers[candidates]
+            won = self._values[taken] == numbers[candidates]
+            self._keys[taken[won]] = hashes[candidates[won]]
+            placed = free.copy()
+            placed[free] = won
+            pending = pending[~placed]
+            slots = (slots[~placed] + 1) & mask
+
+    def _grow(self, size: int) -> None:
+        occupied = self._values >= 0
+        keys, values = self._keys[occupied], self._values[occupied]
+        capacity = self._keys.size
+        while 2 * size > capacity:
+            capacity *= 2
+        self._keys = np.zeros(capacity, dtype=np.uint64)
+        self._values = np.full(capacity, -1, dtype=np.int64)
+        self._place(keys, values)
+
+
+def _grown(array: np.ndarray, size: int) -> np.ndarray:
+    """``array`` with room for at least ``size`` elements (doubling, zero-filled)."""
+    if size <= array.size:
+        return array
+    grown = np.zeros(max(size, 2 * array.size), dtype=array.dtype)
+    grown[: array.size] = array
+    return grown
 
 
 class TermCounter:
@@ -90,50 +229,65 @@ class TermCounter:
 
     def __init__(self, *, keep_rows: bool = True) -> None:
         self.keep_rows = keep_rows
-        self.vocabulary: dict[str, int] = {}
         self.documents = 0
+        self._terms = 0
+        self._index = _HashIndex()
+        self._hashes = np.zeros(1024, dtype=np.uint64)
+        self._figures = np.zeros(1024, dtype=bool)
         self._df = np.zeros(1024, dtype=np.int64)
         self._rows: list[sparse.csr_matrix] = []
+
+    def __len__(self) -> int:
+        """How many distinct terms the run has counted."""
+        return self._terms
 
     def add(self, chunk: TermChunk) -> np.ndarray:
         """Count one chunk's texts as the next texts of the run.
 
         Returns:
-            the run-wide number of each entry's term (``chunk.indices`` renumbered).
+            the run-wide number of each of the chunk's terms.
         """
-        numbers = self._numbers(chunk.terms, grow=True)
+        numbers = self._index.find(chunk.terms)
+        new = np.flatnonzero(numbers < 0)
+        if new.size:
+            # New terms are numbered in the chunk's order: their order of first occurrence.
+            numbers[new] = np.arange(self._terms, self._terms + new.size)
+            self._index.insert(chunk.terms[new], numbers[new])
+            size = self._terms + new.size
+            self._hashes = _grown(self._hashes, size)
+            self._figures = _grown(self._figures, size)
+            self._df = _grown(self._df, size)
+            self._hashes[self._terms : size] = chunk.terms[new]
+            self._figures[self._terms : size] = chunk.figures[new]
+            self._terms = size
         global_indices = numbers[chunk.indices]
-        self._df[: len(self.vocabulary)] += np.bincount(
-            global_indices, minlength=len(self.vocabulary)
-        )
+        self._df[: self._terms] += np.bincount(global_indices, minlength=self._terms)
         self.documents += len(chunk)
         if self.keep_rows:
             self._rows.append(self._csr(chunk, global_indices))
-        return global_indices
-
-    def _numbers(self, terms: list[str], *, grow: bool) -> np.ndarray:
-        vocabulary = self.vocabulary
-        if grow:
-            numbers = [vocabulary.setdefault(term, len(vocabulary)) for term in terms]
-            if len(vocabulary) > self._df.size:
-                self._df = np.concatenate(
-                    [self._df, np.zeros(max(len(vocabulary), self._df.size), dtype=np.int64)]
-                )
-        else:
-            numbers = [vocabulary[term] for term in terms]
-        return np.asarray(numbers, dtype=np.int64)
+        return numbers
 
     def _csr(self, chunk: TermChunk, global_indices: np.ndarray) -> sparse.csr_matrix:
-        return count_rows(chunk.indptr, global_indices, chunk.counts, len(self.vocabulary))
+        return count_rows(chunk.indptr, global_indices, chunk.counts, self._terms)
 
     @property
     def df(self) -> np.ndarray:
         """In how many texts each term occurs, by run-wide term number."""
-        return self._df[: len(self.vocabulary)]
+        return self._df[: self._terms]
 
-    def terms(self) -> list[str]:
-        """The run's terms by run-wide number (order of first occurrence)."""
-        return list(self.vocabulary)
+    @property
+    def hashes(self) -> np.ndarray:
+        """The run's terms (word hashes) by run-wide number (order of first occurrence)."""
+        return self._hashes[: self._terms]
+
+    @property
+    def figures(self) -> np.ndarray:
+        """Whether each term is a figure, by run-wide number."""
+        return self._figures[: self._terms]
+
+    def numbers(self, terms: np.ndarray) -> np.ndarray:
+        """The run-wide number of each term hash, -1 for terms the run has not counted."""
+        return self._index.find(terms)
 
     def matrix(self) -> sparse.csr_matrix:
         """Every text's counts (``float32``), columns by run-wide term number.
@@ -143,7 +297,7 @@ class TermCounter:
         """
         if not self.keep_rows:
             raise ValueError("this TermCounter keeps document frequencies only (keep_rows=False)")
-        width = max(len(self.vocabulary), 1)
+        width = max(self._terms, 1)
         parts = [_widen(part, width) for part in self._rows]
         if not parts:
             return sparse.csr_matrix((0, width), dtype=np.float32)
@@ -157,9 +311,15 @@ class TermCounter:
 
     def rows(self, chunk: TermChunk) -> sparse.csr_matrix:
         """The counts of texts counted again after the run (their terms are all known), with
-        the run-wide columns: the rows :meth:`matrix` would hold for them."""
-        global_indices = self._numbers(chunk.terms, grow=False)[chunk.indices]
-        return self._csr(chunk, global_indices)
+        the run-wide columns: the rows :meth:`matrix` would hold for them.
+
+        Raises:
+            ValueError: a text holds a term the run has not counted.
+        """
+        numbers = self._index.find(chunk.terms)
+        if (numbers < 0).any():
+            raise ValueError("the texts hold terms this TermCounter has not counted")
+        return self._csr(chunk, numbers[chunk.indices])
 
 
 def count_rows(
@@ -172,7 +332,7 @@ def count_rows(
         (np.array(counts, dtype=np.float32), np.array(indices, dtype=np.int32), indptr),
         shape=(len(indptr) - 1, max(width, 1)),
     )
-    # Sorted as CountVectorizer sorts them: the order sums over a row are taken in.
+    # Sorted by term number: the order sums over a row are taken in.
     matrix.sort_indices()
     return matrix
 

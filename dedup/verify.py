@@ -15,47 +15,78 @@ from dataclasses import dataclass, replace
 import numpy as np
 from rapidfuzz import fuzz
 from scipy import sparse
-from sklearn.exceptions import NotFittedError
-from sklearn.preprocessing import normalize
 
 from .boilerplate import normalize_blocks
 from .config import ShingleConfig, VerifyConfig
 from .errors import ConfigError
 from .executor import ChunkExecutor, Shared
 from .shingle import make_shingle_batch, ordered_shingle_batch
-from .terms import TermCounter, count_terms
+from .terms import TermChunk, TermCounter, count_terms
 from .types import DUPLICATE_RELATIONS, Match, Relation
 
 
 @dataclass(frozen=True)
 class TfidfWeights:
-    """A fitted :class:`TfidfReranker`'s column of each run-wide term number (-1 for terms
-    dropped as too common) and the idf of each column."""
+    """What makes TF-IDF vectors of texts from their terms, without the run's vocabulary by
+    number: small enough to hand to worker processes.
 
-    column_of: np.ndarray
+    Attributes:
+        hashes: the kept terms' hashes, sorted (for lookups)...
+        columns: ... and the column of each.
+        idf: the idf of each column.
+    """
+
+    hashes: np.ndarray
+    columns: np.ndarray
     idf: np.ndarray
 
-    def vectors(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
-        """See :meth:`TfidfReranker.vectors`."""
-        n_rows, width = counts.shape[0], len(self.idf)
-        if width == 0:  # no terms at all, e.g. every body is punctuation
-            return sparse.csr_matrix((n_rows, 1), dtype=np.float32)
-        if n_rows == 0:
-            return sparse.csr_matrix((0, width), dtype=np.float32)
-        columns = self.column_of[counts.indices]
-        keep = columns >= 0
-        row_of = np.repeat(np.arange(n_rows), np.diff(counts.indptr))
-        kept_per_row = np.bincount(row_of[keep], minlength=n_rows)
-        indptr = np.zeros(n_rows + 1, dtype=np.int64)
-        np.cumsum(kept_per_row, out=indptr[1:])
-        data = counts.data[keep].astype(np.float32)
-        indices = columns[keep].astype(np.int32)
-        # TfidfTransformer's steps: sublinear tf, times idf, rows scaled to unit length.
-        np.log(data, data)
-        data += np.float32(1.0)
-        data *= self.idf[indices]
-        matrix = sparse.csr_matrix((data, indices, indptr.astype(np.int32)), shape=(n_rows, width))
-        return normalize(matrix, norm="l2", copy=False)  # type: ignore[no-any-return]
+    def columns_of(self, terms: np.ndarray) -> np.ndarray:
+        """The column of each term hash, -1 for terms dropped as too common or not in the
+        run."""
+        if self.hashes.size == 0:
+            return np.full(terms.size, -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.hashes, terms), self.hashes.size - 1)
+        return np.where(self.hashes[at] == terms, self.columns[at], -1)
+
+    def vectors(self, terms: TermChunk) -> sparse.csr_matrix:
+        """The TF-IDF vectors of counted texts (:func:`dedup.terms.count_words`), terms
+        outside the fitted vocabulary ignored. Each row depends only on its own counts and the
+        fitted idf: a text's vector is the same whether it is computed with the others or alone.
+        """
+        columns = self.columns_of(terms.terms)[terms.indices]
+        return tfidf_rows(terms.indptr, columns, terms.counts, self.idf)
+
+
+def tfidf_rows(
+    indptr: np.ndarray, columns: np.ndarray, counts: np.ndarray, idf: np.ndarray
+) -> sparse.csr_matrix:
+    """L2-normalized TF-IDF vectors of term counts: row ``i``'s entries are
+    ``indptr[i]:indptr[i + 1]`` of ``columns`` (-1: a term without a column, left out) and
+    ``counts``. Each row's entries are sorted by column before they are scaled, so a row comes
+    out the same bits whatever the order of its entries."""
+    n_rows, width = len(indptr) - 1, len(idf)
+    if width == 0:  # no terms at all, e.g. every body is punctuation
+        return sparse.csr_matrix((n_rows, 1), dtype=np.float32)
+    if n_rows == 0:
+        return sparse.csr_matrix((0, width), dtype=np.float32)
+    keep = columns >= 0
+    row_of = np.repeat(np.arange(n_rows), np.diff(indptr))
+    kept_per_row = np.bincount(row_of[keep], minlength=n_rows)
+    kept_indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(kept_per_row, out=kept_indptr[1:])
+    data = np.asarray(counts)[keep].astype(np.float32)
+    indices = np.asarray(columns)[keep].astype(np.int32)
+    # TfidfTransformer's steps: sublinear tf, times idf, rows scaled to unit length.
+    np.log(data, data)
+    data += np.float32(1.0)
+    data *= idf[indices]
+    matrix = sparse.csr_matrix((data, indices, kept_indptr.astype(np.int32)), shape=(n_rows, width))
+    matrix.sort_indices()
+    # Imported here, as in the methods below: scikit-learn takes most of a second to import,
+    # which a `dedup find` whose related search is off need not spend at start-up.
+    from sklearn.preprocessing import normalize
+
+    return normalize(matrix, norm="l2", copy=False)  # type: ignore[no-any-return]
 
 
 class TfidfReranker:
@@ -63,8 +94,12 @@ class TfidfReranker:
 
     Fitted on the run's own articles, so weights reflect what is common in this feed. The
     vectors equal scikit-learn's ``TfidfVectorizer(sublinear_tf=True, max_df=max_df,
-    dtype=float32, token_pattern=r"(?u)\\b\\w+\\b")`` exactly; they are computed from counts
-    merged chunk by chunk (:mod:`dedup.terms`), so the texts need not be held at once.
+    dtype=float32, token_pattern=r"(?u)\\b\\w+\\b")`` on normalized texts, with the columns
+    permuted: they are computed from word-hash counts merged chunk by chunk
+    (:mod:`dedup.terms`), so the texts need not be held at once, and the columns are the kept
+    terms in order of first occurrence in the run (``TfidfVectorizer`` sorts them
+    alphabetically). The values agree to float32 rounding, not bit for bit: each row is scaled
+    to unit length by a float32 sum of squares taken in column order, and the order differs.
 
     Args:
         max_df: terms in more than this share of articles are ignored (site-wide words).
@@ -79,6 +114,7 @@ class TfidfReranker:
         self.max_df = max_df
 
     def fit(self, texts: Sequence[str]) -> TfidfReranker:
+        """Fit on normalized texts (:func:`dedup.normalize.normalize_text`)."""
         counter = TermCounter()
         counter.add(count_terms(texts))
         return self.fit_counts(counter)
@@ -95,45 +131,51 @@ class TfidfReranker:
         # max_df is a share only when there are enough articles for a share to mean anything.
         max_df = self.max_df if n >= 10 else 1.0
         df = counter.df
+        # Columns are the kept terms in order of first occurrence (run-wide term number).
         kept = np.flatnonzero(df <= max_df * n)
-        terms = counter.terms()
-        # Columns are the kept terms in alphabetical order, as TfidfVectorizer numbers them.
-        alphabetical = sorted(kept.tolist(), key=terms.__getitem__)
-        self.column_of_ = np.full(len(terms), -1, dtype=np.int64)
-        self.column_of_[alphabetical] = np.arange(len(alphabetical))
-        self.terms_ = [terms[number] for number in alphabetical]
+        self.column_of_ = np.full(len(counter), -1, dtype=np.int64)
+        self.column_of_[kept] = np.arange(kept.size)
+        self.hashes_ = counter.hashes[kept]
+        self.figures_ = counter.figures[kept]
         # Smoothed idf, computed in float32 as TfidfTransformer computes it.
-        kept_df = df[alphabetical].astype(np.float32) + np.float32(1.0)
+        kept_df = df[kept].astype(np.float32) + np.float32(1.0)
         self.idf_ = np.full_like(kept_df, fill_value=n + 1, dtype=np.float32)
         self.idf_ /= kept_df
         np.log(self.idf_, out=self.idf_)
         self.idf_ += np.float32(1.0)
         self.documents_ = n
         if counter.keep_rows:
-            self.matrix_: sparse.csr_matrix = self.vectors(counter.matrix())
+            counts = counter.matrix()
+            self.matrix_: sparse.csr_matrix = tfidf_rows(
+                counts.indptr, self.column_of_[counts.indices], counts.data, self.idf_
+            )
         return self
 
-    def vectors(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
-        """TF-IDF vectors of term counts with the run-wide columns of the counter fitted on
-        (:meth:`dedup.terms.TermCounter.matrix` or :meth:`~dedup.terms.TermCounter.rows`).
+    def vectors(self, terms: TermChunk) -> sparse.csr_matrix:
+        """TF-IDF vectors of counted texts (:func:`dedup.terms.count_terms`), with the fitted
+        columns: for a text the run fitted on, the row :attr:`matrix_` holds."""
+        return self.weights().vectors(terms)
 
-        Each row depends only on its own counts and the fitted idf: a text's vector is the
-        same whether it is computed with all the others or alone.
-        """
-        return self.weights().vectors(counts)
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """TF-IDF vectors of normalized texts, terms the fit did not keep ignored."""
+        return self.vectors(count_terms(texts))
 
     def weights(self) -> TfidfWeights:
-        """What making vectors takes, without the vocabulary's strings: small enough to hand to
-        worker processes."""
+        """What making vectors takes (:class:`TfidfWeights`)."""
         if not hasattr(self, "idf_"):
-            raise NotFittedError("TfidfReranker is not fitted yet; call fit(texts) first")
-        return TfidfWeights(column_of=self.column_of_, idf=self.idf_)
+            raise _not_fitted("TfidfReranker is not fitted yet; call fit(texts) first")
+        if not hasattr(self, "weights_"):
+            order = np.argsort(self.hashes_)
+            self.weights_ = TfidfWeights(
+                hashes=self.hashes_[order], columns=order.astype(np.int64), idf=self.idf_
+            )
+        return self.weights_
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "idf_"):
-            raise NotFittedError("TfidfReranker is not fitted yet; call fit(texts) first")
+            raise _not_fitted("TfidfReranker is not fitted yet; call fit(texts) first")
         if not hasattr(self, "matrix_"):
-            raise NotFittedError(
+            raise _not_fitted(
                 "TfidfReranker was fitted on document frequencies only; use vectors(counts)"
             )
 
@@ -161,12 +203,8 @@ class TfidfReranker:
         self._check_fitted()
         present = self.matrix_.tocsc()
         df = np.diff(present.indptr)
-        words = np.array(
-            [not term[0].isdigit() for term in self.terms_]
-            if self.terms_
-            else [False] * present.shape[1],
-            dtype=bool,
-        )
+        # Figures are the terms whose word starts with an ASCII digit (see WordBatch).
+        words = ~self.figures_ if self.figures_.size else np.zeros(present.shape[1], dtype=bool)
         limit = max(2.0, max_share * present.shape[0])
         chosen = present[:, np.flatnonzero(words & (df >= 2) & (df <= limit))]
         chosen.data[:] = 1.0
@@ -928,3 +966,10 @@ def verify_pairs(
         if on_each is not None:
             on_each()
     return matches
+
+
+def _not_fitted(message: str) -> Exception:
+    """scikit-learn's ``NotFittedError``, as its estimators raise it (imported when needed)."""
+    from sklearn.exceptions import NotFittedError
+
+    return NotFittedError(message)

@@ -73,7 +73,7 @@ def test_pipeline_keep_rule_changes_representative(feed):
 def test_pipeline_reports_stage_timings_and_lsh_params(feed):
     result = find_duplicates(feed, DedupConfig(lsh=LSHConfig(threshold=0.3)))
     assert list(result.timings) == [
-        "templates", "shingles", "signatures", "tfidf", "prepare", "candidates", "related",
+        "read", "templates", "shingles", "signatures", "tfidf", "candidates", "related",
         "verify", "clusters",
     ]  # fmt: skip
     assert (result.lsh.bands, result.lsh.rows) == (37, 3)

@@ -2,10 +2,19 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
-from dedup.terms import WORD_PATTERN, TermCounter, count_rows, count_terms
+from dedup.normalize import normalize_text
+from dedup.shingle import WordBatch, word_batch, word_hashes
+from dedup.terms import (
+    TOKEN_PATTERN,
+    WORD_PATTERN,
+    TermCounter,
+    _HashIndex,
+    count_terms,
+    count_words,
+)
 from dedup.verify import TfidfReranker
 
-TEXTS = [
+RAW = [
     "oil prices rose on monday as the cartel cut output",
     "oil prices fell on tuesday; the cartel said output would rise",
     "",
@@ -18,7 +27,15 @@ TEXTS = [
     "a b c d e f g",
     "prices prices cartel budget",
     "!!! ---",
+    "snake_case _private __dunder 3rd 4x4",
 ]
+TEXTS = [normalize_text(text) for text in RAW]
+
+
+def term_hash(term: str) -> int:
+    hashes, _ = word_hashes([term])
+    assert hashes.size == 1
+    return int(hashes[0])
 
 
 def merged(texts, chunk_size, **kwargs):
@@ -36,49 +53,158 @@ def assert_same_csr(first, second):
     np.testing.assert_array_equal(first.data, second.data)
 
 
+def columns_of(hashes: np.ndarray, terms) -> list[int]:
+    """Our column of each scikit-learn feature, by its word's hash."""
+    column = {int(h): i for i, h in enumerate(hashes.tolist())}
+    return [column[term_hash(term)] for term in terms]
+
+
 @pytest.mark.parametrize("chunk_size", [1, 3, 5, len(TEXTS)])
-def test_terms_tfidf_equals_scikit_learn_bit_for_bit(chunk_size):
+def test_terms_tfidf_equals_scikit_learn_up_to_column_order(chunk_size):
     expected = TfidfVectorizer(
-        sublinear_tf=True, max_df=0.5, dtype=np.float32, token_pattern=r"(?u)\b\w+\b"
+        sublinear_tf=True, max_df=0.5, dtype=np.float32, token_pattern=TOKEN_PATTERN
     )
     vectors = expected.fit_transform(TEXTS)
+    vectors.sort_indices()
     reranker = TfidfReranker().fit_counts(merged(TEXTS, chunk_size))
-    assert reranker.terms_ == list(expected.get_feature_names_out())
-    np.testing.assert_array_equal(reranker.idf_, expected.idf_)
-    # In-row entry order too: it decides the float32 sums of cosines.
-    assert_same_csr(reranker.matrix_, vectors)
+    names = expected.get_feature_names_out()
+    permutation = columns_of(reranker.hashes_, names)
+    assert sorted(permutation) == list(range(len(names)))  # the same terms are kept
+    np.testing.assert_array_equal(reranker.idf_[permutation], expected.idf_)
+    ours = reranker.matrix_[:, permutation]
+    ours.sort_indices()
+    np.testing.assert_array_equal(ours.indptr, vectors.indptr)
+    np.testing.assert_array_equal(ours.indices, vectors.indices)
+    assert ours.data.dtype == np.float32
+    # Not bit for bit: rows are scaled by a float32 sum of squares taken in another order.
+    np.testing.assert_allclose(ours.data, vectors.data, rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(reranker.figures_[permutation], [n[0].isdigit() for n in names])
+    # The columns do not depend on the chunks: the matrices are the same bits.
+    assert_same_csr(reranker.matrix_, TfidfReranker().fit(TEXTS).matrix_)
+
+
+def test_terms_are_numbered_by_first_occurrence_in_the_run():
+    counter = merged(TEXTS, 2)
+    seen: dict[str, None] = {}
+    for text in TEXTS:
+        seen.update(
+            dict.fromkeys(CountVectorizer(token_pattern=TOKEN_PATTERN).build_analyzer()(text))
+        )
+    assert counter.hashes.tolist() == [term_hash(term) for term in seen]
+    assert counter.figures.tolist() == [term[0].isdigit() for term in seen]
+    assert counter.documents == len(TEXTS)
 
 
 def test_terms_rows_recounted_alone_equal_the_run_matrix():
     counter = merged(TEXTS, 4)
     reranker = TfidfReranker().fit_counts(counter)
     only_df = TfidfReranker().fit_counts(merged(TEXTS, 5, keep_rows=False))
+    assert not hasattr(only_df, "matrix_")
     picked = [7, 0, 4]
-    rows = only_df.vectors(counter.rows(count_terms([TEXTS[i] for i in picked])))
-    assert_same_csr(rows, reranker.matrix_[picked])
-    # Counts numbered when they were added give the same rows.
-    again = TermCounter(keep_rows=False)
-    chunk = count_terms(TEXTS)
-    numbers = again.add(chunk)
-    numbered = count_rows(chunk.indptr, numbers, chunk.counts, len(again.vocabulary))
-    assert_same_csr(only_df.vectors(numbered), reranker.matrix_)
+    chunk = count_terms([TEXTS[i] for i in picked])
+    assert_same_csr(only_df.vectors(chunk), reranker.matrix_[picked])
+    assert_same_csr(reranker.transform([TEXTS[i] for i in picked]), reranker.matrix_[picked])
+    assert_same_csr(only_df.vectors(count_terms(TEXTS)), reranker.matrix_)
+    # Counts recounted against the counter give the rows of its matrix.
+    assert_same_csr(counter.rows(chunk), counter.matrix()[picked])
+    with pytest.raises(ValueError, match="not counted"):
+        counter.rows(count_terms(["zebra"]))
     with pytest.raises(ValueError, match="document frequencies only"):
         only_df.cosine(0, 1)
 
 
+def test_terms_vectors_of_new_texts_ignore_unknown_and_common_terms():
+    reranker = TfidfReranker().fit([f"the w{i}" for i in range(10)] + ["oil", "oil"])
+    vectors = reranker.transform(["zebra oil oil the", "zebra"])
+    oil = columns_of(reranker.hashes_, ["oil"])[0]
+    assert vectors.indices.tolist() == [oil]  # "the" is in over half the texts
+    assert vectors.data.tolist() == [1.0]
+    assert vectors.getrow(1).nnz == 0
+
+
 def test_terms_counts_equal_count_vectorizer():
+    reference = CountVectorizer(token_pattern=TOKEN_PATTERN, dtype=np.float32).fit(TEXTS)
     counter = merged(TEXTS, 2)
-    expected = CountVectorizer(token_pattern=WORD_PATTERN, dtype=np.float32)
-    words = merged(TEXTS, 2)
-    del words
-    matrix = counter.matrix()
-    reference = CountVectorizer(token_pattern=r"(?u)\b\w+\b", dtype=np.float32).fit(TEXTS)
-    order = [counter.vocabulary[term] for term in reference.get_feature_names_out()]
-    np.testing.assert_array_equal(matrix[:, order].toarray(), reference.transform(TEXTS).toarray())
-    assert expected.token_pattern == WORD_PATTERN
+    order = columns_of(counter.hashes, reference.get_feature_names_out())
+    np.testing.assert_array_equal(
+        counter.matrix()[:, order].toarray(), reference.transform(TEXTS).toarray()
+    )
+    np.testing.assert_array_equal(counter.df[order], (reference.transform(TEXTS) > 0).sum(0).A1)
+
+
+def test_terms_letters_only_equal_the_word_pattern():
+    reference = CountVectorizer(token_pattern=WORD_PATTERN, dtype=np.float32).fit(TEXTS)
+    counter = TermCounter()
+    counter.add(count_terms(TEXTS, letters_only=True))
+    order = columns_of(counter.hashes, reference.get_feature_names_out())
+    assert sorted(order) == list(range(len(counter)))
+    np.testing.assert_array_equal(
+        counter.matrix()[:, order].toarray(), reference.transform(TEXTS).toarray()
+    )
+    assert not counter.figures.any()
+
+
+def test_terms_small_input_exactly():
+    chunk = count_terms(["b a b", "", "c a 10", "_x ٣ 7up"])
+    assert chunk.terms.tolist() == [term_hash(t) for t in ["b", "a", "c", "10", "_x", "٣", "7up"]]
+    # Figures start with an ASCII digit; a non-ASCII digit counts as a word.
+    assert chunk.figures.tolist() == [False, False, False, True, False, False, True]
+    assert chunk.indptr.tolist() == [0, 2, 2, 5, 8]
+    assert chunk.indices.tolist() == [0, 1, 1, 2, 3, 4, 5, 6]
+    assert chunk.counts.tolist() == [2, 1, 1, 1, 1, 1, 1, 1]
+    words = count_terms(["b a b", "", "c a 10", "_x ٣ 7up"], letters_only=True)
+    assert words.terms.tolist() == [term_hash(t) for t in ["b", "a", "c", "٣"]]
+    assert words.indptr.tolist() == [0, 2, 2, 4, 5]
+    assert words.indices.tolist() == [0, 1, 1, 2, 3]
+    empty = count_terms(["", "!!"])
+    assert (empty.terms.size, empty.indptr.tolist()) == (0, [0, 0, 0])
+    assert len(count_terms([])) == 0
+
+
+def test_terms_hashes_sharing_their_high_bits_stay_apart():
+    """Words are grouped by sorting their hashes with their positions in the low bits; hashes
+    that differ only there are told apart on the full hashes."""
+    words = WordBatch(
+        hashes=np.array([5, 4, 5, 6, 4], dtype=np.uint64),
+        offsets=np.array([0, 3, 5]),
+        initials=np.full(5, ord("a"), dtype=np.uint8),
+    )
+    chunk = count_words(words)
+    assert chunk.terms.tolist() == [5, 4, 6]
+    assert chunk.indptr.tolist() == [0, 2, 4]
+    assert chunk.indices.tolist() == [0, 1, 1, 2]
+    assert chunk.counts.tolist() == [2, 1, 1, 1]
+
+
+def test_terms_hash_index_grows_and_finds_every_number():
+    rng = np.random.default_rng(7)
+    hashes = np.unique(rng.integers(0, 2**63, 200_000, dtype=np.uint64))
+    # Hashes sharing their low bits probe the same slots.
+    hashes = np.concatenate([hashes, np.arange(1, 200, dtype=np.uint64) << np.uint64(40)])
+    index = _HashIndex(capacity=16)
+    for start in range(0, hashes.size, 30_000):
+        part = hashes[start : start + 30_000]
+        index.insert(part, np.arange(start, start + part.size))
+    assert len(index) == hashes.size
+    np.testing.assert_array_equal(index.find(hashes), np.arange(hashes.size))
+    assert index.find(np.array([3, 2**40 * 300], dtype=np.uint64)).tolist() == [-1, -1]
+
+
+def test_terms_word_batch_matches_word_hashes_in_chunks(monkeypatch):
+    import dedup.shingle as shingle
+
+    whole = word_batch(TEXTS)
+    hashes, offsets = word_hashes(TEXTS)
+    np.testing.assert_array_equal(whole.hashes, hashes)
+    np.testing.assert_array_equal(whole.offsets, offsets)
+    monkeypatch.setattr(shingle, "_CHUNK_BYTES", 20)
+    chunked = word_batch(TEXTS)
+    for name in ("hashes", "offsets", "initials"):
+        np.testing.assert_array_equal(getattr(chunked, name), getattr(whole, name))
 
 
 def test_terms_without_any_term_gives_zero_vectors():
     reranker = TfidfReranker().fit(["!!!", "---"])
     assert reranker.matrix_.shape == (2, 1)
     assert reranker.cosine(0, 1) == 0.0
+    assert reranker.transform(["oil"]).shape == (1, 1)

@@ -44,7 +44,10 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 REAL = REPO.parent / "shared" / "data" / "realnews_combined" / "documents.jsonl.gz"
 RESULTS = HERE / "results"
-DEDUP_STAGES = ("templates", "shingles", "signatures", "candidates", "verify", "clusters")
+DEDUP_STAGES = (
+    "read", "templates", "shingles", "signatures", "tfidf", "candidates", "related", "verify",
+    "clusters",
+)  # fmt: skip
 PEER_STAGES = ("shingles", "signatures", "lsh", "components", "write")
 TOOLS = ("dedup", "datasketch", "rensa")
 # rensa at dedup's candidate settings (3-grams, LSH 0.2); dedup without the related-story search.
@@ -191,9 +194,13 @@ def measure(cmd: Sequence[str], timeout: float, max_rss_kb: int, scratch: Path) 
     return run
 
 
-def stage_seconds(tool: str, summary: dict[str, Any]) -> dict[str, float]:
+def stage_seconds(tool: str, summary: dict[str, Any], wall: float) -> dict[str, float]:
+    """The tool's own stage seconds, and ``other``: the rest of the wall-clock time (start-up,
+    writing the outputs)."""
     stages = DEDUP_STAGES if tool.startswith("dedup") else PEER_STAGES
-    return {stage: summary["seconds"].get(stage, 0.0) for stage in stages}
+    seconds = {stage: summary["seconds"].get(stage, 0.0) for stage in stages}
+    seconds["other"] = round(max(wall - sum(seconds.values()), 0.0), 3)
+    return seconds
 
 
 def score(out: Path, gold: tuple[dict[Any, Any], dict[Any, str]] | None) -> dict[str, Any] | None:
@@ -226,7 +233,7 @@ def run_tool(
             return run
         summary = run.pop("summary")
         run["articles"] = summary["articles"]
-        run["stage_seconds"] = stage_seconds(tool, summary)
+        run["stage_seconds"] = stage_seconds(tool, summary, run["wall_seconds"])
         run["lsh"] = summary["lsh"]
         run["candidates"] = summary.get("candidates", summary.get("candidate_pairs"))
         run["scores"] = score(out, gold)
