@@ -761,33 +761,52 @@ class _Features:
             ]
         return self._figure_blocks[position]
 
+    def block_figures(self, block: str) -> list[Figure]:
+        """:func:`_block_figures`, once per distinct block: copies share most of theirs."""
+        found = self._block_figures.get(block)
+        if found is None:
+            found = self._block_figures[block] = _block_figures(block)
+        return found
+
     def figures(self, position: int) -> FigureContexts:
         if position not in self._figures:
-            # Copies share most of their blocks: each distinct block is read once.
             figures = []
             for block in self.figure_blocks(position):
-                found = self._block_figures.get(block)
-                if found is None:
-                    found = self._block_figures[block] = _block_figures(block)
-                figures += found
+                figures += self.block_figures(block)
             self._figures[position] = _figure_contexts(figures)
         return self._figures[position]
 
     def facts(self, first: int, second: int) -> tuple[int, int]:
         """:func:`fact_agreement` of two articles' bodies, or ``(0, 0)`` where the verdict
-        cannot depend on it: when neither may conflict with the other."""
+        cannot depend on it: where the two cannot state a figure differently.
+
+        A figure is compared through a context found once in each body. A context of a block
+        both bodies hold is found there in both, by the same figure: it agrees. So a conflict
+        needs a context found in a block only the one holds and in a block only the other
+        holds, by different figures; without one (the same body, a truncated copy, a copy
+        with paragraphs added or edited but its figures kept), every compared figure agrees,
+        ``(n, 0)``, and no conflict is all that counts.
+        """
         blocks = self.figure_blocks(first)
         if not blocks:  # no figure: nothing to compare
             return 0, 0
         others = self.figure_blocks(second)
         if blocks == others:
-            # The same figures in the same contexts: every figure agrees with itself, (n, 0),
-            # and no conflict is all that counts.
             return 0, 0
-        mine, theirs = Counter(blocks), Counter(others)
-        if mine <= theirs or theirs <= mine:
-            # A context found once in each lies in a block they share, by the same figure
-            # (e.g. a truncated copy): no conflict either.
+        shared = set(blocks).intersection(others)
+        mine: dict[Context, set[str]] = {}
+        for block in blocks:
+            if block not in shared:
+                for number, contexts in self.block_figures(block):
+                    for context in contexts:
+                        mine.setdefault(context, set()).add(number)
+        if not mine or all(
+            mine.get(context, {number}) == {number}
+            for block in others
+            if block not in shared
+            for number, contexts in self.block_figures(block)
+            for context in contexts
+        ):
             return 0, 0
         figures = self.figures(first)
         if not figures[0]:  # no figure of one with a context of its own: nothing to compare

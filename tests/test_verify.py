@@ -258,9 +258,12 @@ def test_verify_facts_shortcuts_keep_every_conflict():
         "Revs 40 mln vs 38 mln. Pay April 15.",
         "No figures in this line.",
         "Shr 22 cts vs 19 cts. Shr 23 cts vs 19 cts.",
+        "Revs 40 mln vs 38 mln. Pay April 16.",
+        "Shr 22 cts vs 19 cts, up 5 pct on the year",
+        "Record date March 3. Revs 40 mln vs 38 mln",
     ]
     rng = random.Random(7)
-    bodies = ["\n".join(rng.choice(blocks) for _ in range(rng.randint(0, 5))) for _ in range(60)]
+    bodies = ["\n".join(rng.choice(blocks) for _ in range(rng.randint(0, 5))) for _ in range(90)]
     features = _Features(bodies, [normalize_blocks(body)[1] for body in bodies], 5)
     for first in range(len(bodies)):
         for second in range(len(bodies)):
