@@ -66,15 +66,19 @@ def split_blocks(text: str) -> list[str]:
 def _looks_hard_wrapped(lines: list[str], stripped: list[str]) -> bool:
     """Wire copy wrapped at a fixed width: many lines, nearly all of them short."""
     filled = [len(line) for line, content in zip(lines, stripped, strict=True) if content]
-    if len(filled) < 4:
+    if len(filled) < 4 or max(filled) > 100:  # most web text: a paragraph per line
         return False
     short = sum(1 for length in filled if length <= 80)
-    return short >= 0.9 * len(filled) and max(filled) <= 100
+    return short >= 0.9 * len(filled)
 
 
 def normalize_blocks(text: str) -> tuple[list[str], list[str]]:
     """A body's blocks as written and normalized (:func:`dedup.normalize.normalize_text`)."""
     original = split_blocks(text)
+    if text.isascii():
+        # What normalize_text does to ASCII without a line break (none is left in a block),
+        # without a call per block: a fifth of the first pass on 200k articles.
+        return original, [" ".join(block.lower().split()) for block in original]
     return original, [normalize_text(block) for block in original]
 
 
