@@ -12,6 +12,7 @@ result does not depend on how many there are.
 
 from __future__ import annotations
 
+import json
 import struct
 import time
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from .errors import InputError
 from .executor import Shared
 from .ingest import FieldMap, RecordChunk, parse_chunk
 from .normalize import normalize_text
-from .report import Mark, feed_record, jsonl_line
+from .report import Mark, feed_line, feed_record, jsonl_line
 from .shingle import make_shingle_batch, word_batch
 from .signature import compute_signature_batch
 from .spill import SpillIndex, read_records
@@ -383,12 +384,28 @@ def verify_batch(batch: PairBatch) -> tuple[list[Match], float]:
 
 
 def render_batch(work: tuple[Batch, list[Mark | None]], annotate: bool) -> list[str]:
-    """The deduplicated feed's lines for a chunk: its records with their marks
-    (:func:`dedup.report.feed_record`)."""
+    """The deduplicated feed's lines for a chunk: its records with their marks. JSON lines are
+    extended as read (:func:`dedup.report.feed_line`); other records, and the rare line that
+    cannot be, are parsed and written again (:func:`dedup.report.feed_record`)."""
     batch, marks = work
-    lines = []
-    for article, mark in zip(batch.load_articles(), marks, strict=True):
-        record = feed_record(article.record, mark, annotate=annotate)
-        if record is not None:
-            lines.append(jsonl_line(record))
-    return lines
+    if batch.records is not None and batch.records.lines is not None:
+        return [
+            line
+            for raw, mark in zip(batch.records.lines, marks, strict=True)
+            if (line := _feed_line(raw, mark, annotate)) is not None
+        ]
+    records = [article.record for article in batch.load_articles()]
+    return [
+        jsonl_line(record)
+        for original, mark in zip(records, marks, strict=True)
+        if (record := feed_record(original, mark, annotate=annotate)) is not None
+    ]
+
+
+def _feed_line(raw: bytes, mark: Mark | None, annotate: bool) -> str | None:
+    text = raw.decode("utf-8")  # the first pass read every line of the run as UTF-8
+    try:
+        return feed_line(text, mark, annotate=annotate)
+    except ValueError:
+        record = feed_record(json.loads(text.removeprefix("\ufeff")), mark, annotate=annotate)
+        return None if record is None else jsonl_line(record)

@@ -142,14 +142,13 @@ class StreamResult(RunResult):
                 yield article.record
 
     def feed_lines(self, marks: dict[int, Mark], *, annotate: bool) -> Iterator[str]:
-        """The deduplicated feed, rendered chunk by chunk in worker processes."""
+        """The deduplicated feed, rendered chunk by chunk. In this process: JSON lines are
+        extended as text (:func:`dedup.passes.render_batch`), cheaper than shipping them to a
+        worker and back."""
         chunks = _chunk_marks(self.accepted, marks)
-        # The run's own workers, started while the run was small: a pool started now would
-        # fork a process that holds the whole result.
-        executor = self.executor or ChunkExecutor(1)
         batches = self.source.batches(self.accepted)
-        for lines in executor.map(render_batch, zip(batches, chunks, strict=True), annotate):
-            yield from lines
+        for work in zip(batches, chunks, strict=True):
+            yield from render_batch(work, annotate)
 
     def close(self) -> None:
         """Stop the run's worker processes and remove the spool of standard input, if any."""

@@ -88,6 +88,32 @@ def feed_record(
     return record
 
 
+_UTF8_BOM = "\ufeff"
+
+
+def feed_line(line: str, mark: Mark | None, *, annotate: bool) -> str | None:
+    """:func:`feed_record` of a JSON Lines record as read, without parsing it again: the
+    record's own text with the ``cluster`` (and ``duplicate_of``) members appended, so the feed
+    keeps the input's records exactly as written (numbers, escapes, key order). ``None`` for a
+    duplicate the feed drops.
+
+    Raises:
+        ValueError: the line already has such a member, or is not one JSON object (a record
+            of the run is): render its parsed record with :func:`feed_record` instead.
+    """
+    cluster, duplicate_of = mark if mark is not None else (None, None)
+    if duplicate_of is not None and not annotate:
+        return None
+    body = line.removeprefix(_UTF8_BOM).rstrip()
+    # A member of the same name would be replaced, not repeated: only the parser knows where.
+    if not body.endswith("}") or '"cluster"' in body or (annotate and '"duplicate_of"' in body):
+        raise ValueError("the line cannot take the feed's members as text")
+    members = ', "cluster": ' + json.dumps(cluster)
+    if annotate:
+        members += ', "duplicate_of": ' + json.dumps(duplicate_of, ensure_ascii=False)
+    return body[:-1] + members + "}\n"
+
+
 def jsonl_line(record: dict[str, Any]) -> str:
     """One line of an output file."""
     return json.dumps(record, ensure_ascii=False, default=str) + "\n"

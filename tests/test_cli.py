@@ -217,6 +217,23 @@ def test_cli_find_deduplicated_feed(
     ]
 
 
+def test_cli_find_feed_keeps_json_lines_as_written(
+    tmp_path: Path, out: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = news_records()
+    lines = [json.dumps(r, ensure_ascii=True, separators=(",", ":")) for r in records]
+    lines[3] = lines[3][:-1] + ',"cluster":"theirs","score":1.50}'  # a member the feed sets
+    path = tmp_path / "compact.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, _, err = run_cli(["find", path, "--out", out, "--quiet"], capsys)
+    assert code == 0, err
+    feed = (out / "deduplicated.jsonl").read_text(encoding="utf-8").splitlines()
+    assert feed[0] == lines[1][:-1] + ', "cluster": "dup-000001"}'
+    # Parsed and written again: the record's own "cluster" is replaced, not repeated.
+    assert json.loads(feed[1]) == {**records[3], "cluster": None, "score": 1.5}
+    assert feed[2] == lines[4][:-1] + ', "cluster": null}'
+
+
 def test_cli_find_annotate_keeps_every_record(
     news: Path, out: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
