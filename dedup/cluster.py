@@ -224,7 +224,7 @@ def cluster_related(
     """Related-story clusters over duplicate clusters (and articles with no duplicate).
 
     Each unit is a duplicate cluster or a lone article; units merge by centroid linkage over
-    ``graph`` (the story graph of pair cosines, :func:`dedup.verify.story_graph`) while the
+    ``graph`` (the story graph of pair cosines, :func:`dedup.tfidf.story_graph`) while the
     centroid cosine is at least ``threshold``. The representative is the most preferred article
     (``rank``); members of its duplicate cluster keep their relation, the others are
     ``related`` with the cosine of their unit to the rest of the story.

@@ -57,14 +57,14 @@ from .passes import (
 from .signature import DEFAULT_SCHEME, SignatureBatch
 from .spill import Spill, SpillIndex, read_records
 from .terms import TermCounter
-from .types import Article, ArticleId, Cluster, Match
-from .verify import (
+from .tfidf import (
     TfidfReranker,
     distinctive_columns,
     pair_cosines,
     pairs_at_least,
     story_graph,
 )
+from .types import Article, ArticleId, Cluster, Match
 
 # Verification cannot make a pair a copy below a word-shingle containment of about 0.2 (an
 # OCR-scanned copy keeps about a fifth of its word 3-grams; see verify's gates). The lowest

@@ -38,8 +38,9 @@ from .shingle import make_shingle_batch, word_batch
 from .signature import compute_signature_batch
 from .spill import SpillIndex, read_records
 from .terms import TermChunk, count_terms, count_words
+from .tfidf import TfidfWeights, own_titles, pair_cosines
 from .types import Article, ArticleId, Match
-from .verify import TfidfWeights, own_titles, pair_cosines, verify_pairs
+from .verify import verify_pairs
 
 NO_DATE = np.iinfo(np.int64).max
 """``published`` of an article without a date: after every date (``--keep earliest``)."""
@@ -327,7 +328,7 @@ class PairBatch:
         frequent: the run's template keys (shared with the workers), to clean the bodies.
         cosines: TF-IDF cosine of each pair, when the run holds the TF-IDF matrix...
         weights: ... or what makes the articles' TF-IDF vectors from their texts
-            (:meth:`dedup.verify.TfidfReranker.weights`), shared with the workers.
+            (:meth:`dedup.tfidf.TfidfReranker.weights`), shared with the workers.
     """
 
     pairs: np.ndarray

@@ -14,7 +14,7 @@ chunks in input order: a term's run-wide number is then the order of its first o
 the whole run, whatever the chunks. So the merged matrix equals
 ``CountVectorizer().fit_transform(texts)`` up to the order of its columns (``CountVectorizer``
 sorts them alphabetically, which hashes cannot), and the TF-IDF vectors made from it
-(:class:`dedup.verify.TfidfReranker`) equal ``TfidfVectorizer``'s with the columns permuted
+(:class:`dedup.tfidf.TfidfReranker`) equal ``TfidfVectorizer``'s with the columns permuted
 (``tests/test_terms.py`` checks this).
 
 A counter can also keep only each term's document frequency, not the rows: then memory grows
@@ -37,7 +37,7 @@ TOKEN_PATTERN = r"(?u)\b\w+\b"
 words :func:`dedup.shingle.word_hashes` hashes."""
 WORD_PATTERN = r"(?u)\b[^\W\d_]\w*\b"
 """Words only: figures recur by chance ("1987", "10") and say nothing about who a text is
-about (the distinctive terms of :func:`dedup.verify.distinctive_columns`). Counted from hashes
+about (the distinctive terms of :func:`dedup.tfidf.distinctive_columns`). Counted from hashes
 (``count_words(..., letters_only=True)``), a word is a figure when its first character is an
 ASCII digit: a word starting with a non-ASCII digit counts as a word."""
 

@@ -12,7 +12,7 @@ from dedup.terms import (
     count_terms,
     count_words,
 )
-from dedup.verify import TfidfReranker
+from dedup.tfidf import TfidfReranker
 
 RAW = [
     "oil prices rose on monday as the cartel cut output",

@@ -4,22 +4,20 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from sklearn.exceptions import NotFittedError
 
 from dedup.boilerplate import normalize_blocks, split_blocks
 from dedup.config import ShingleConfig, VerifyConfig
 from dedup.normalize import normalize_text
 from dedup.shingle import make_shingle_batch, ordered_shingles
+from dedup.tfidf import TfidfReranker
 from dedup.verify import (
     _NUMBER,
     PairEvidence,
-    TfidfReranker,
     _Features,
     _numbers_in_context,
     classify,
     fact_agreement,
     overlap_scores,
-    pairs_at_least,
     passage_scores,
     shared_count,
     shared_stretch,
@@ -158,15 +156,6 @@ def test_verify_title_similarity_ignores_word_order():
     assert title_similarity("oil prices rise", "rise oil prices") == 1.0
     assert title_similarity("", "oil") == 0.0
     assert 0.3 < title_similarity("oil prices rise", "oil prices fall sharply") < 0.8
-
-
-def test_verify_tfidf_reranker_contract():
-    with pytest.raises(NotFittedError, match="not fitted yet"):
-        TfidfReranker().cosine(0, 1)
-    reranker = TfidfReranker().fit(["oil prices rose", "oil prices fell", "cats sleep all day"])
-    assert reranker.cosine(0, 0) == pytest.approx(1.0)
-    assert reranker.cosine(0, 2) == 0.0
-    assert pairs_at_least(reranker.graph(0.2), 0.2).tolist() == [[0, 1]]
 
 
 def test_verify_pairs_keeps_only_accepted_pairs_with_rounded_scores():

@@ -72,8 +72,8 @@ from dedup.cluster import (
 from dedup.evaluation import score_clusters
 from dedup.normalize import tokenize
 from dedup.pipeline import DedupResult
-from dedup.verify import TfidfReranker
-from dedup.verify import cosine_graph as library_cosine_graph
+from dedup.tfidf import TfidfReranker
+from dedup.tfidf import cosine_graph as library_cosine_graph
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parents[1].parent / "shared" / "data"
