@@ -30,10 +30,12 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 DEFAULT_DOCUMENTS = REPO.parent / "shared" / "data" / "realnews_combined" / "documents.jsonl.gz"
 # The streaming engine splits the old "verify" into TF-IDF, the related-story search, reading
-# the texts to verify and verification proper; a stage an engine lacks counts 0.
+# the texts to verify ("prepare", until the first pass took it over) and verification proper,
+# and the old "templates" into reading the input and template removal; a stage an engine lacks
+# counts 0.
 STAGES = (
-    "templates", "shingles", "signatures", "tfidf", "candidates", "related", "prepare", "verify",
-    "clusters",
+    "read", "templates", "shingles", "signatures", "tfidf", "candidates", "related", "prepare",
+    "verify", "clusters",
 )  # fmt: skip
 
 
