@@ -40,8 +40,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from checkout import REPO, git
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent.parent
 REAL = REPO.parent / "shared" / "data" / "realnews_combined" / "documents.jsonl.gz"
 RESULTS = HERE / "results"
 DEDUP_STAGES = (
@@ -275,12 +276,6 @@ def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "candidates": first["candidates"],
         "scores": first["scores"],
     }
-
-
-def git(*args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(REPO), *args], check=True, capture_output=True, text=True
-    ).stdout.strip()
 
 
 def environment() -> dict[str, Any]:

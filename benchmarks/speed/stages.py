@@ -19,15 +19,15 @@ import argparse
 import json
 import subprocess
 import sys
-import tarfile
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from checkout import REPO, extract_dedup, git, write_results
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent.parent
 DEFAULT_DOCUMENTS = REPO.parent / "shared" / "data" / "realnews_combined" / "documents.jsonl.gz"
 # The streaming engine splits the old "verify" into TF-IDF, the related-story search, reading
 # the texts to verify ("prepare", until the first pass took it over) and verification proper,
@@ -63,25 +63,6 @@ def run_worker(source: Path, documents: Path, seed: int) -> dict[str, Any]:
         },
         "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
-
-
-def extract_baseline(ref: str, into: Path) -> str:
-    """``dedup/`` as of ``ref`` into ``into``; returns the commit."""
-    commit = git("rev-parse", ref)
-    archive = subprocess.run(
-        ["git", "-C", str(REPO), "archive", commit, "dedup"], check=True, capture_output=True
-    ).stdout
-    archive_path = into / "baseline.tar"
-    archive_path.write_bytes(archive)
-    with tarfile.open(archive_path) as tar:
-        tar.extractall(into, filter="data")
-    return commit
-
-
-def git(*args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(REPO), *args], check=True, capture_output=True, text=True
-    ).stdout.strip()
 
 
 def run_engine(source: Path, documents: Path, seed: int) -> dict[str, Any]:
@@ -182,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     comparisons: dict[int, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as scratch:
         ref = args.baseline or git("merge-base", "HEAD", "main")
-        baseline = extract_baseline(ref, Path(scratch))
+        baseline = extract_dedup(ref, Path(scratch))
         for seed in args.seeds:
             outputs = {}
             for engine, source in (("baseline", Path(scratch)), ("batch", REPO)):
@@ -209,10 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "runs": runs,
         "comparisons": comparisons,
     }
-    args.results.mkdir(parents=True, exist_ok=True)
-    (args.results / f"{args.name}.json").write_text(json.dumps(results, indent=2) + "\n")
-    (args.results / f"{args.name}.md").write_text(markdown(results))
-    print(markdown(results))
+    write_results(args.results, args.name, results, markdown(results))
     return 0
 
 

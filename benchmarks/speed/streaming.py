@@ -28,7 +28,6 @@ import platform
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import threading
 import time
@@ -36,29 +35,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from checkout import REPO, extract_dedup, git, write_results
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent.parent
 DEFAULT_DOCUMENTS = REPO.parent / "shared" / "data" / "realnews_combined" / "documents.jsonl.gz"
 OUTPUTS = ("clusters.jsonl", "pairs.jsonl", "deduplicated.jsonl")
 POLL = 0.1
-
-
-def git(*args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(REPO), *args], check=True, capture_output=True, text=True
-    ).stdout.strip()
-
-
-def extract(ref: str, into: Path) -> str:
-    """``dedup/`` as of ``ref`` into ``into``; returns the commit."""
-    commit = git("rev-parse", ref)
-    archive = subprocess.run(
-        ["git", "-C", str(REPO), "archive", commit, "dedup"], check=True, capture_output=True
-    ).stdout
-    (into / "dedup.tar").write_bytes(archive)
-    with tarfile.open(into / "dedup.tar") as tar:
-        tar.extractall(into, filter="data")
-    return commit
 
 
 def tree_rss_mb(root: int) -> float:
@@ -229,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.baseline != "none":
             ref = git("merge-base", "HEAD", "main") if args.baseline == "auto" else args.baseline
             (scratch_path / "baseline").mkdir()
-            baseline = extract(ref, scratch_path / "baseline")
+            baseline = extract_dedup(ref, scratch_path / "baseline")
             engines.append(("baseline", scratch_path / "baseline", [0]))
         engines.append(("streaming", REPO, args.jobs))
         for engine, source, jobs_list in engines:
@@ -275,10 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "baseline": baseline,
         "configurations": configurations,
     }
-    args.results.mkdir(parents=True, exist_ok=True)
-    (args.results / f"{args.name}.json").write_text(json.dumps(results, indent=2) + "\n")
-    (args.results / f"{args.name}.md").write_text(markdown(results))
-    print(markdown(results))
+    write_results(args.results, args.name, results, markdown(results))
     return 0
 
 
