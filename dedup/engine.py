@@ -44,7 +44,6 @@ from .executor import ChunkExecutor, Shared
 from .index import LSHParams, estimated_overlap, find_candidates
 from .ingest import FieldMap, InputFiles, OnError
 from .passes import (
-    ArticleRecord,
     Batch,
     PairBatch,
     Scan,
@@ -54,6 +53,7 @@ from .passes import (
     sketch_batch,
     verify_batch,
 )
+from .records import ArticleRecord
 from .signature import DEFAULT_SCHEME, SignatureBatch
 from .spill import Spill, SpillIndex, read_records
 from .terms import TermCounter

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO, Literal, Protocol
 
 import numpy as np
 
@@ -457,34 +457,69 @@ class InputFiles:
         self._spool = Path(name)
         with os.fdopen(handle, "wb") as spool:
             source = _Tee(self._stdin or sys.stdin.buffer, spool)
-            yield from _jsonl_chunks(source, "<stdin>", self.chunk_size)  # type: ignore[arg-type]
+            yield from _jsonl_chunks(source, "<stdin>", self.chunk_size)
 
 
 class _Tee:
-    """Lines of a stream, each also written to a spool as it is read."""
+    """A stream whose bytes are also written to a spool as they are read."""
 
     def __init__(self, stream: BinaryIO, spool: BinaryIO) -> None:
         self._stream = stream
         self._spool = spool
 
-    def __iter__(self) -> Iterator[bytes]:
-        for line in self._stream:
-            self._spool.write(line)
-            yield line
+    def read(self, size: int) -> bytes:
+        data = self._stream.read(size)
+        self._spool.write(data)
+        return data
 
 
-def _jsonl_chunks(stream: Iterable[bytes], name: str, size: int) -> Iterator[RecordChunk]:
+class _Readable(Protocol):
+    def read(self, size: int, /) -> bytes: ...
+
+
+_BLOCK_BYTES = 1 << 20
+
+
+def _line_blocks(stream: _Readable) -> Iterator[list[bytes]]:
+    """The stream's lines without their line feeds, a block at a time.
+
+    Splitting a block of a megabyte is several times cheaper than iterating a file line by
+    line, which cost the first pass a second per 200k articles; lines split where iterating
+    a binary file splits them (at b"\\n" only). A line longer than a block is gathered
+    without copying it again for every block.
+    """
+    pending: list[bytes] = []
+    while block := stream.read(_BLOCK_BYTES):
+        end = block.rfind(b"\n")
+        if end < 0:
+            pending.append(block)
+            continue
+        pending.append(block[:end])
+        yield b"".join(pending).split(b"\n")
+        pending = [block[end + 1 :]]
+    if tail := b"".join(pending):
+        yield [tail]
+
+
+def _jsonl_chunks(stream: _Readable, name: str, size: int) -> Iterator[RecordChunk]:
     numbers: list[int] = []
     lines: list[bytes] = []
+    read = 0  # lines read so far, blank ones included
     try:
-        for line_number, raw in enumerate(stream, start=1):
-            if not raw.strip():
-                continue
-            numbers.append(line_number)
-            lines.append(raw)
-            if len(lines) >= size:
-                yield RecordChunk(name, numbers, lines=lines)
-                numbers, lines = [], []
+        for block in _line_blocks(stream):
+            first = read + 1
+            read += len(block)
+            if all(block) and not any(map(bytes.isspace, block)):  # no blank line
+                numbers.extend(range(first, read + 1))
+                lines.extend(block)
+            else:
+                for number, raw in enumerate(block, start=first):
+                    if raw.strip():
+                        numbers.append(number)
+                        lines.append(raw)
+            while len(lines) >= size:
+                yield RecordChunk(name, numbers[:size], lines=lines[:size])
+                numbers, lines = numbers[size:], lines[size:]
     except (OSError, EOFError) as error:  # a truncated or corrupt .gz
         raise InputError(f"{name}: cannot read: {error}") from error
     if lines:

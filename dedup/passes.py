@@ -13,10 +13,11 @@ result does not depend on how many there are.
 from __future__ import annotations
 
 import json
-import struct
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import overload
 
 import numpy as np
 
@@ -25,14 +26,14 @@ from .boilerplate import (
     TemplateReport,
     block_keys,
     body_key,
-    clean_blocks,
     normalize_blocks,
 )
-from .config import BoilerplateConfig, DedupConfig
+from .config import DedupConfig
 from .errors import InputError
 from .executor import Shared
 from .ingest import FieldMap, RecordChunk, parse_chunk
 from .normalize import normalize_text
+from .records import ArticleRecord, RecordColumns
 from .report import Mark, feed_line, feed_record, jsonl_line
 from .shingle import make_shingle_batch, word_batch
 from .signature import compute_signature_batch
@@ -175,76 +176,6 @@ def scan_batch(batch: Batch, templates: bool, originals: bool = False) -> Scan:
 
 
 @dataclass(frozen=True)
-class ArticleRecord:
-    """What the passes after the first need of an article, packed into the run's spill by the
-    first (:func:`scan_batch`): its body's normalized blocks and their template keys, from
-    which the cleaned body is made once the run's template is known, and its title.
-
-    Attributes:
-        blocks: the body's blocks as read, normalized (:func:`dedup.boilerplate.normalize_blocks`).
-        keys: their :func:`dedup.boilerplate.block_keys` (empty when templates are not removed).
-        title: the title as read.
-        normalized_title: the title normalized.
-        original: the blocks as written, when asked for (see :func:`scan_batch`).
-    """
-
-    blocks: list[str]
-    keys: np.ndarray
-    title: str
-    normalized_title: str
-    original: list[str] | None = None
-
-    def pack(self) -> bytes:
-        """The record as bytes. Blocks hold no line breaks (normalized or stripped), so they are
-        stored joined by one. Not compressed: zlib at its fastest level cost 30 µs per article
-        and 10 µs per read back of each, several times the rest of the record's handling,
-        to save 40% of a temporary file about the size of the input."""
-        fields = [
-            "\n".join(self.blocks).encode("utf-8"),
-            self.keys.astype("<u8").tobytes(),
-            self.title.encode("utf-8"),
-            self.normalized_title.encode("utf-8"),
-            b"" if self.original is None else "\n".join(self.original).encode("utf-8"),
-        ]
-        header = struct.pack(
-            "<2I5I", len(self.blocks), self.original is not None, *map(len, fields)
-        )
-        return header + b"".join(fields)
-
-    @classmethod
-    def unpack(cls, packed: bytes) -> ArticleRecord:
-        """The record of :meth:`pack`."""
-        data = packed
-        count, has_original, *lengths = struct.unpack_from("<2I5I", data)
-        fields, at = [], struct.calcsize("<2I5I")
-        for length in lengths:
-            fields.append(data[at : at + length])
-            at += length
-        blocks, keys, title, normalized_title, original = fields
-        return cls(
-            blocks=_split_blocks(blocks, count),
-            keys=np.frombuffer(keys, dtype="<u8").astype(np.uint64),
-            title=title.decode("utf-8"),
-            normalized_title=normalized_title.decode("utf-8"),
-            original=_split_blocks(original, count) if has_original else None,
-        )
-
-    def clean(self, frequent: np.ndarray, config: BoilerplateConfig) -> CleanedArticle:
-        """The body without the run's template blocks (``frequent``)."""
-        return clean_blocks(
-            self.original if self.original is not None else self.blocks,
-            self.blocks,
-            self.keys,
-            frequent,
-            config,
-        )
-
-
-def _split_blocks(joined: bytes, count: int) -> list[str]:
-    return joined.decode("utf-8").split("\n") if count else []
-
-
-@dataclass(frozen=True)
 class SketchOptions:
     """What pass 2 returns besides signatures and term counts.
 
@@ -281,8 +212,8 @@ def sketch_batch(
     articles, read from the spill pass 1 wrote (``batch``: where their records lie)."""
     seconds: dict[str, float] = {}
     started = time.process_time()
-    records = [ArticleRecord.unpack(data) for data in read_records(batch)]
-    cleaned = [record.clean(frequent, config.boilerplate) for record in records]
+    records = RecordColumns(read_records(batch))
+    cleaned = records.clean(frequent, config.boilerplate)
     texts = [article.text for article in cleaned]
     seconds["templates"] = time.process_time() - started
 
@@ -304,7 +235,7 @@ def sketch_batch(
         template_report=TemplateReport().add(cleaned) if options.explain else None,
     )
     if options.related:
-        titles = [record.normalized_title for record in records]
+        titles = records.normalized_titles
         titled = own_titles(titles, texts)
         sketch.words = words.sizes
         sketch.titled = titled
@@ -345,9 +276,9 @@ def verify_batch(batch: PairBatch) -> tuple[list[Match], float]:
     started = time.process_time()
     config = batch.config
     local = np.searchsorted(batch.positions, batch.pairs)
-    records = [ArticleRecord.unpack(data) for data in read_records(batch.records)]
+    records = RecordColumns(read_records(batch.records))
     frequent = batch.frequent.get()
-    texts = [record.clean(frequent, config.boilerplate).text for record in records]
+    texts = [article.text for article in records.clean(frequent, config.boilerplate)]
     words = word_batch(texts) if config.shingle.kind == "word" else None
     cosines = batch.cosines
     if cosines is None and batch.weights is not None:
@@ -361,8 +292,8 @@ def verify_batch(batch: PairBatch) -> tuple[list[Match], float]:
     matches = verify_pairs(
         list(zip(local[:, 0].tolist(), local[:, 1].tolist(), strict=True)),
         texts=texts,
-        bodies=[record.blocks for record in records],
-        titles=[record.normalized_title for record in records],
+        bodies=_Blocks(records),
+        titles=records.normalized_titles,
         shingles=shingles.to_list(),
         cosines=cosines,
         config=config.verify,
@@ -382,6 +313,26 @@ def verify_batch(batch: PairBatch) -> tuple[list[Match], float]:
         for m in matches
     ]
     return found, time.process_time() - started
+
+
+class _Blocks(Sequence[list[str]]):
+    """Each article's normalized blocks, split when asked for: verification reads the blocks
+    only of the pairs that would be duplicates."""
+
+    def __init__(self, records: RecordColumns) -> None:
+        self._records = records
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    @overload
+    def __getitem__(self, position: int) -> list[str]: ...
+    @overload
+    def __getitem__(self, position: slice) -> list[list[str]]: ...
+    def __getitem__(self, position: int | slice) -> list[str] | list[list[str]]:
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(len(self)))]
+        return self._records.blocks(position)
 
 
 def render_batch(work: tuple[Batch, list[Mark | None]], annotate: bool) -> list[str]:

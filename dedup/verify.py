@@ -438,6 +438,9 @@ class _Features:
         if blocks == others:
             return 0, 0
         shared = set(blocks).intersection(others)
+        theirs_only = [block for block in others if block not in shared]
+        if not theirs_only:  # a truncated copy, or one with paragraphs added: parse nothing
+            return 0, 0
         mine: dict[Context, set[str]] = {}
         for block in blocks:
             if block not in shared:
@@ -446,8 +449,7 @@ class _Features:
                         mine.setdefault(context, set()).add(number)
         if not mine or all(
             mine.get(context, {number}) == {number}
-            for block in others
-            if block not in shared
+            for block in theirs_only
             for number, contexts in self.block_figures(block)
             for context in contexts
         ):

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from dedup import ingest
 from dedup.errors import InputError
 from dedup.ingest import FieldMap, ReadResult, read_articles
 
@@ -122,6 +123,28 @@ def test_ingest_jsonl_blank_lines_are_skipped_and_line_numbers_kept(tmp_path: Pa
     path.write_text(f"\n{first}\n   \n{second}\n", encoding="utf-8")
     result = read_articles([path])
     assert [a.origin for a in result.articles] == [f"{path}:2", f"{path}:4"]
+
+
+@pytest.mark.parametrize("block_bytes", [1, 7, 1 << 20])
+def test_jsonl_chunks_split_lines_as_iterating_the_file_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block_bytes: int
+) -> None:
+    # Blank and whitespace-only lines, CRLF, a line longer than a block, no final line feed.
+    data = b'\n{"id": 1}\r\n \t\n{"id": 2, "text": "' + b"x" * 40 + b'"}\n\n\r\n{"id": 3}'
+    path = tmp_path / "news.jsonl"
+    path.write_bytes(data)
+    monkeypatch.setattr(ingest, "_BLOCK_BYTES", block_bytes)
+    chunks = list(ingest.InputFiles([path], chunk_size=2).chunks())
+    expected = [
+        (number, line.rstrip(b"\n"))
+        for number, line in enumerate(io.BytesIO(data), start=1)
+        if line.strip()
+    ]
+    assert [(len(chunk), chunk.name) for chunk in chunks] == [(2, str(path)), (1, str(path))]
+    assert [
+        pair for chunk in chunks for pair in zip(chunk.line_numbers, chunk.lines or [], strict=True)
+    ] == (expected)
+    assert [number for number, _ in expected] == [2, 4, 7]
 
 
 @pytest.mark.parametrize("suffix", [".jsonl.gz", ".ndjson.gz"])
