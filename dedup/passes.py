@@ -335,10 +335,10 @@ class _Blocks(Sequence[list[str]]):
         return self._records.blocks(position)
 
 
-def render_batch(work: tuple[Batch, list[Mark | None]], annotate: bool) -> list[str]:
-    """The deduplicated feed's lines for a chunk: its records with their marks. JSON lines are
-    extended as read (:func:`dedup.report.feed_line`); other records, and the rare line that
-    cannot be, are parsed and written again (:func:`dedup.report.feed_record`)."""
+def render_batch(work: tuple[Batch, list[Mark | None]], annotate: bool) -> list[bytes]:
+    """The deduplicated feed's lines for a chunk, UTF-8: its records with their marks. JSON
+    lines are extended as read (:func:`dedup.report.feed_line`); other records, and the rare
+    line that cannot be, are parsed and written again (:func:`dedup.report.feed_record`)."""
     batch, marks = work
     if batch.records is not None and batch.records.lines is not None:
         return [
@@ -348,16 +348,16 @@ def render_batch(work: tuple[Batch, list[Mark | None]], annotate: bool) -> list[
         ]
     records = [article.record for article in batch.load_articles()]
     return [
-        jsonl_line(record)
+        jsonl_line(record).encode()
         for original, mark in zip(records, marks, strict=True)
         if (record := feed_record(original, mark, annotate=annotate)) is not None
     ]
 
 
-def _feed_line(raw: bytes, mark: Mark | None, annotate: bool) -> str | None:
-    text = raw.decode("utf-8")  # the first pass read every line of the run as UTF-8
+def _feed_line(raw: bytes, mark: Mark | None, annotate: bool) -> bytes | None:
     try:
-        return feed_line(text, mark, annotate=annotate)
-    except ValueError:
-        record = feed_record(json.loads(text.removeprefix("\ufeff")), mark, annotate=annotate)
-        return None if record is None else jsonl_line(record)
+        return feed_line(raw, mark, annotate=annotate)
+    except ValueError:  # the first pass read every line of the run as UTF-8 JSON
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+        record = feed_record(json.loads(text), mark, annotate=annotate)
+        return None if record is None else jsonl_line(record).encode()

@@ -88,12 +88,12 @@ class RunResult:
         """What template removal took out (:func:`dedup.report.explain_templates`)."""
         raise NotImplementedError
 
-    def feed_lines(self, marks: dict[int, Mark], *, annotate: bool) -> Iterator[str]:
-        """The lines of the deduplicated feed (:func:`dedup.report.write_outputs`)."""
+    def feed_lines(self, marks: dict[int, Mark], *, annotate: bool) -> Iterator[bytes]:
+        """The lines of the deduplicated feed (:func:`dedup.report.write_outputs`), UTF-8."""
         for index, original in enumerate(self.records()):
             record = feed_record(original, marks.get(index), annotate=annotate)
             if record is not None:
-                yield jsonl_line(record)
+                yield jsonl_line(record).encode()
 
 
 @dataclass(kw_only=True)
@@ -141,7 +141,7 @@ class StreamResult(RunResult):
                     raise article  # the input changed while it was read
                 yield article.record
 
-    def feed_lines(self, marks: dict[int, Mark], *, annotate: bool) -> Iterator[str]:
+    def feed_lines(self, marks: dict[int, Mark], *, annotate: bool) -> Iterator[bytes]:
         """The deduplicated feed, rendered chunk by chunk. In this process: JSON lines are
         extended as text (:func:`dedup.passes.render_batch`), cheaper than shipping them to a
         worker and back."""

@@ -88,14 +88,16 @@ def feed_record(
     return record
 
 
-_UTF8_BOM = "\ufeff"
+_UTF8_BOM = "\ufeff".encode()
+_NULL = b"null"
 
 
-def feed_line(line: str, mark: Mark | None, *, annotate: bool) -> str | None:
+def feed_line(line: bytes, mark: Mark | None, *, annotate: bool) -> bytes | None:
     """:func:`feed_record` of a JSON Lines record as read, without parsing it again: the
-    record's own text with the ``cluster`` (and ``duplicate_of``) members appended, so the feed
+    record's own bytes with the ``cluster`` (and ``duplicate_of``) members appended, so the feed
     keeps the input's records exactly as written (numbers, escapes, key order). ``None`` for a
-    duplicate the feed drops.
+    duplicate the feed drops. Bytes in and out: the feed is as large as the input, and decoding
+    and encoding every line again cost more than the rest of writing it.
 
     Raises:
         ValueError: the line already has such a member, or is not one JSON object (a record
@@ -104,14 +106,15 @@ def feed_line(line: str, mark: Mark | None, *, annotate: bool) -> str | None:
     cluster, duplicate_of = mark if mark is not None else (None, None)
     if duplicate_of is not None and not annotate:
         return None
+    # A valid record ends in "}" and JSON whitespace, all of which bytes.rstrip removes.
     body = line.removeprefix(_UTF8_BOM).rstrip()
     # A member of the same name would be replaced, not repeated: only the parser knows where.
-    if not body.endswith("}") or '"cluster"' in body or (annotate and '"duplicate_of"' in body):
+    if not body.endswith(b"}") or b'"cluster"' in body or (annotate and b'"duplicate_of"' in body):
         raise ValueError("the line cannot take the feed's members as text")
-    members = ', "cluster": ' + json.dumps(cluster)
+    members = b', "cluster": ' + (_NULL if cluster is None else json.dumps(cluster).encode())
     if annotate:
-        members += ', "duplicate_of": ' + json.dumps(duplicate_of, ensure_ascii=False)
-    return body[:-1] + members + "}\n"
+        members += b', "duplicate_of": ' + json.dumps(duplicate_of, ensure_ascii=False).encode()
+    return body[:-1] + members + b"}\n"
 
 
 def jsonl_line(record: dict[str, Any]) -> str:
@@ -144,8 +147,8 @@ def write_outputs(result: RunResult, out_dir: Path, *, annotate: bool = False) -
     """
     ids = result.ids
     contents = {
-        CLUSTERS_FILE: (jsonl_line(cluster_record(c, ids)) for c in result.clusters),
-        PAIRS_FILE: (jsonl_line(pair_record(m, ids)) for m in result.matches),
+        CLUSTERS_FILE: (jsonl_line(cluster_record(c, ids)).encode() for c in result.clusters),
+        PAIRS_FILE: (jsonl_line(pair_record(m, ids)).encode() for m in result.matches),
         DEDUPLICATED_FILE: result.feed_lines(feed_marks(result), annotate=annotate),
     }
     try:
@@ -155,10 +158,10 @@ def write_outputs(result: RunResult, out_dir: Path, *, annotate: bool = False) -
         raise OutputError(f"cannot write to {out_dir}: {error.strerror or error}") from error
 
 
-def _write_jsonl(path: Path, lines: Iterable[str]) -> Path:
+def _write_jsonl(path: Path, lines: Iterable[bytes]) -> Path:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        with os.fdopen(handle, "wb") as stream:
             for line in lines:
                 stream.write(line)
         os.replace(temporary, path)

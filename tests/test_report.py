@@ -103,17 +103,17 @@ def test_report_explain_templates_on_the_seeds():
 
 
 def test_report_feed_line_extends_the_record_as_written():
-    line = '\ufeff{"id":"a",  "text":"Caf\\u00e9 costs 1.0", "n":1.50} \r\n'
+    line = '\ufeff{"id":"a",  "text":"Caf\\u00e9 costs 1.0", "n":1.50} \r\n'.encode()
     assert feed_line(line, None, annotate=False) == (
-        '{"id":"a",  "text":"Caf\\u00e9 costs 1.0", "n":1.50, "cluster": null}\n'
+        b'{"id":"a",  "text":"Caf\\u00e9 costs 1.0", "n":1.50, "cluster": null}\n'
     )
-    assert feed_line('{"id": 7}\n', ("dup-000002", None), annotate=True) == (
-        '{"id": 7, "cluster": "dup-000002", "duplicate_of": null}\n'
+    assert feed_line(b'{"id": 7}\n', ("dup-000002", None), annotate=True) == (
+        b'{"id": 7, "cluster": "dup-000002", "duplicate_of": null}\n'
     )
-    assert feed_line('{"id": 8}\n', ("dup-000002", "é7"), annotate=True) == (
-        '{"id": 8, "cluster": "dup-000002", "duplicate_of": "é7"}\n'
+    assert feed_line(b'{"id": 8}\n', ("dup-000002", "é7"), annotate=True) == (
+        '{"id": 8, "cluster": "dup-000002", "duplicate_of": "é7"}\n'.encode()
     )
-    assert feed_line('{"id": 8}\n', ("dup-000002", 7), annotate=False) is None
-    for taken in ('{"id": 1, "cluster": 3}', '{"id": 1, "duplicate_of": 3}', "[1]"):
+    assert feed_line(b'{"id": 8}\n', ("dup-000002", 7), annotate=False) is None
+    for taken in (b'{"id": 1, "cluster": 3}', b'{"id": 1, "duplicate_of": 3}', b"[1]"):
         with pytest.raises(ValueError, match="cannot take"):
             feed_line(taken, None, annotate=True)
