@@ -271,11 +271,12 @@ def _run_on(
     with timer.stage("candidates"):
         progress.start("LSH candidates", n)
         signatures = SignatureBatch(sketched.signatures, config.lsh.seed, DEFAULT_SCHEME)
-        pairs, lsh = find_candidates(signatures, sketched.sizes > 0, config.lsh)
+        threads = executor.jobs
+        pairs, lsh = find_candidates(signatures, sketched.sizes > 0, config.lsh, threads=threads)
         # A pair whose signatures say it shares too little to be a copy goes no further:
         # verification costs far more per pair than this estimate. Related pairs come from the
         # related-story search, not from these candidates, so none is lost.
-        overlap = estimated_overlap(sketched.signatures, sketched.sizes, pairs)
+        overlap = estimated_overlap(sketched.signatures, sketched.sizes, pairs, threads=threads)
         pairs = pairs[overlap >= MIN_ESTIMATED_OVERLAP]
         del signatures, sketched.signatures
         progress.advance(n)

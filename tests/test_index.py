@@ -62,6 +62,8 @@ def test_index_pairs_equal_datasketch_minhashlsh(scheme, threshold):
     config = LSHConfig(threshold=threshold)
     signatures = compute_signature_batch(batch, config, scheme)
     pairs, params = find_candidates(signatures, batch.sizes > 0, config)
+    threaded, _ = find_candidates(signatures, batch.sizes > 0, config, threads=3)
+    assert threaded.tolist() == pairs.tolist()
     expected = datasketch_pairs(batch, signatures, config)
     assert len(expected) >= 10  # the planted copies are found
     assert {tuple(pair) for pair in pairs.tolist()} == expected
@@ -115,3 +117,6 @@ def test_index_estimated_overlap_from_signatures_and_sizes():
     # Equal signatures of an empty article: its size 0 counts as 1, and the estimate is capped.
     overlap = estimated_overlap(values, sizes, pairs)
     assert [round(float(value), 4) for value in overlap] == [0.8889, 0.0, 1.0, 1.0]
+    # In chunks of one pair over two threads: the same estimates, each in its place.
+    threaded = estimated_overlap(values, sizes, pairs, chunk=2, threads=2)
+    assert threaded.tolist() == overlap.tolist()
