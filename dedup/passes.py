@@ -38,7 +38,7 @@ from .report import Mark, feed_line, feed_record, jsonl_line
 from .shingle import make_shingle_batch, word_batch
 from .signature import compute_signature_batch
 from .spill import SpillIndex, read_records
-from .terms import TermChunk, count_terms, count_words
+from .terms import TermChunk, TermFrequencies, count_terms, count_words, document_frequencies
 from .tfidf import TfidfWeights, own_titles, pair_cosines
 from .types import Article, ArticleId, Match
 from .verify import verify_pairs
@@ -196,7 +196,7 @@ class Sketch:
 
     signatures: np.ndarray
     sizes: np.ndarray
-    terms: TermChunk
+    terms: TermChunk | TermFrequencies
     words: np.ndarray | None = None
     titled: np.ndarray | None = None
     title_terms: TermChunk | None = None
@@ -230,7 +230,8 @@ def sketch_batch(
     sketch = Sketch(
         signatures=signatures.hashvalues,
         sizes=shingles.sizes,
-        terms=count_words(words),
+        # Without the related-story search the run keeps document frequencies only.
+        terms=count_words(words) if options.related else document_frequencies(words),
         cleaned=cleaned if options.cleaned else None,
         template_report=TemplateReport().add(cleaned) if options.explain else None,
     )

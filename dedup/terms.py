@@ -119,6 +119,53 @@ def count_words(words: WordBatch, *, letters_only: bool = False) -> TermChunk:
     )
 
 
+@dataclass(frozen=True)
+class TermFrequencies:
+    """In how many of a chunk's texts each of its terms occurs: what a run that keeps no
+    rows needs of a chunk (:meth:`TermCounter.add`).
+
+    Attributes:
+        terms: the chunk's terms (``uint64`` word hashes) in order of first occurrence.
+        figures: whether each term is a figure.
+        df: how many of the chunk's texts hold each term.
+        documents: how many texts the chunk has.
+    """
+
+    terms: np.ndarray
+    figures: np.ndarray
+    df: np.ndarray
+    documents: int
+
+    def __len__(self) -> int:
+        return self.documents
+
+
+def document_frequencies(words: WordBatch) -> TermFrequencies:
+    """The document frequencies :func:`count_words` gives (its terms, in the same order, and
+    the texts holding each), with one sort of the words rather than two: a text's distinct
+    terms are not listed, only counted."""
+    hashes = words.hashes
+    if hashes.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return TermFrequencies(hashes, empty.astype(bool), empty, len(words))
+    text_of = np.repeat(np.arange(len(words), dtype=np.int64), words.sizes)
+    order, starts = _group(hashes)  # each term's words, in text order
+    texts = text_of[order]
+    # A term's word counts once per text: when it starts the term's run or follows another text.
+    new_text = _changes(texts) | starts
+    run_starts = np.flatnonzero(starts)
+    df = np.add.reduceat(new_text.astype(np.int64), run_starts)
+    first = order[run_starts]  # each term's first word, terms in hash order
+    by_occurrence = np.argsort(first)
+    initials = words.initials[first[by_occurrence]]
+    return TermFrequencies(
+        terms=hashes[first[by_occurrence]],
+        figures=(initials >= ord("0")) & (initials <= ord("9")),
+        df=df[by_occurrence],
+        documents=len(words),
+    )
+
+
 def _changes(values: np.ndarray) -> np.ndarray:
     """Whether each element of a sorted array differs from the one before (the first does)."""
     changed = np.empty(values.size, dtype=bool)
@@ -241,8 +288,9 @@ class TermCounter:
         """How many distinct terms the run has counted."""
         return self._terms
 
-    def add(self, chunk: TermChunk) -> np.ndarray:
-        """Count one chunk's texts as the next texts of the run.
+    def add(self, chunk: TermChunk | TermFrequencies) -> np.ndarray:
+        """Count one chunk's texts as the next texts of the run (only their document
+        frequencies, from :func:`document_frequencies`, when the counter keeps no rows).
 
         Returns:
             the run-wide number of each of the chunk's terms.
@@ -260,9 +308,14 @@ class TermCounter:
             self._hashes[self._terms : size] = chunk.terms[new]
             self._figures[self._terms : size] = chunk.figures[new]
             self._terms = size
+        self.documents += len(chunk)
+        if isinstance(chunk, TermFrequencies):
+            if self.keep_rows:
+                raise ValueError("a counter that keeps rows needs each text's counts")
+            self._df[numbers] += chunk.df  # a chunk's terms are distinct
+            return numbers
         global_indices = numbers[chunk.indices]
         self._df[: self._terms] += np.bincount(global_indices, minlength=self._terms)
-        self.documents += len(chunk)
         if self.keep_rows:
             self._rows.append(self._csr(chunk, global_indices))
         return numbers

@@ -11,6 +11,7 @@ from dedup.terms import (
     _HashIndex,
     count_terms,
     count_words,
+    document_frequencies,
 )
 from dedup.tfidf import TfidfReranker
 
@@ -159,6 +160,32 @@ def test_terms_small_input_exactly():
     empty = count_terms(["", "!!"])
     assert (empty.terms.size, empty.indptr.tolist()) == (0, [0, 0, 0])
     assert len(count_terms([])) == 0
+
+
+def test_terms_document_frequencies_small_input_exactly():
+    frequencies = document_frequencies(word_batch(["b a b", "", "c a 10", "_x ٣ 7up a"]))
+    assert frequencies.terms.tolist() == [
+        term_hash(t) for t in ["b", "a", "c", "10", "_x", "٣", "7up"]
+    ]
+    assert frequencies.figures.tolist() == [False, False, False, True, False, False, True]
+    assert frequencies.df.tolist() == [1, 3, 1, 1, 1, 1, 1]
+    assert len(frequencies) == 4
+    empty = document_frequencies(word_batch(["", "!!"]))
+    assert (empty.terms.size, empty.df.size, len(empty)) == (0, 0, 2)
+
+
+@pytest.mark.parametrize("chunk_size", [1, 4, len(TEXTS)])
+def test_terms_counter_of_document_frequencies_equals_one_of_counts(chunk_size):
+    counted = merged(TEXTS, chunk_size, keep_rows=False)
+    counter = TermCounter(keep_rows=False)
+    for start in range(0, len(TEXTS), chunk_size):
+        counter.add(document_frequencies(word_batch(TEXTS[start : start + chunk_size])))
+    assert counter.hashes.tolist() == counted.hashes.tolist()
+    assert counter.figures.tolist() == counted.figures.tolist()
+    assert counter.df.tolist() == counted.df.tolist()
+    assert counter.documents == counted.documents == len(TEXTS)
+    with pytest.raises(ValueError, match="needs each text's counts"):
+        TermCounter().add(document_frequencies(word_batch(TEXTS)))
 
 
 def test_terms_hashes_sharing_their_high_bits_stay_apart():
