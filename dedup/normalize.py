@@ -42,6 +42,13 @@ def normalize_text(text: str) -> str:
     return " ".join(join_hyphenated(text).casefold().split())
 
 
+def fold_text(text: str) -> str:
+    """What :func:`normalize_text` does to a text without a line break before its spaces are
+    collapsed: NFKC, typography mapped, case folded. Line breaks are kept where they are, so
+    a text of blocks joined by line feeds folds each block as it would fold alone."""
+    return _TYPOGRAPHIC.sub(_typography, unicodedata.normalize("NFKC", text)).casefold()
+
+
 def _typography(match: re.Match[str]) -> str:
     return _TYPOGRAPHY[match.group()]
 

@@ -1,6 +1,7 @@
 from collections import Counter
 
 import numpy as np
+import pytest
 from conftest import make_article, mixed_records, wrap_in_template
 
 from dedup.boilerplate import (
@@ -128,3 +129,20 @@ def test_boilerplate_block_keys_count_as_the_strings_do(stories, site_template):
         }
         assert found == expected, min_docs
     assert ("insights", "stay informed") in frequent_blocks_by_string(articles, 6)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Plain ASCII line.\nSecond  line with\ttabs and\x1fa separator",
+        "\u00a8Diaeresis starts a block\nno-break\u00a0space \u2003 em space\nend\u00b4",
+        "Caf\u00e9 \u201cquoted\u201d \u2014 dash\n\u0301combining first\nogham\u1680space",
+        "\ufb01ne \u2126 STRASSE Stra\u00dfe",
+        "",
+        "   \n\n  ",
+    ],
+)
+def test_normalize_blocks_normalizes_each_block_as_normalize_text_does(text):
+    original, normalized = normalize_blocks(text)
+    assert original == split_blocks(text)
+    assert normalized == [normalize_text(block) for block in original]
