@@ -11,6 +11,7 @@ its wrapped fragments such as "said." recur everywhere without being a template)
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ import numpy as np
 
 from .config import BoilerplateConfig
 from .normalize import fold_text, join_hyphenated
+from .shingle import segment_hashes, text_hashes
 from .types import Article
 
 _INDENTED = re.compile(r"^[ \t]+\S")
@@ -107,42 +109,125 @@ def normalize_blocks(text: str) -> tuple[list[str], list[str]]:
     return original, folded.split("\n")
 
 
-def block_keys(source: str | None, blocks: Sequence[str]) -> np.ndarray:
-    """A 64-bit key per normalized block, different for the same block in another source.
+@dataclass(frozen=True)
+class ChunkKeys:
+    """The template keys of a chunk of articles (:func:`chunk_keys`), stored flat.
 
-    Template statistics are kept as these keys rather than as the blocks themselves, so that
-    a run holds eight bytes per distinct block and ships arrays between processes. The keys
-    are deterministic (BLAKE2b, not Python's salted ``hash``), so every process agrees on them.
+    Attributes:
+        keys: every block's key (:func:`block_keys`), article after article; article ``i``'s
+            are ``keys[offsets[i]:offsets[i + 1]]``, in the order of its blocks.
+        offsets: ``len(articles) + 1`` offsets into ``keys``.
+        bodies: each article's :func:`body_key`.
+        distinct: each article's distinct keys, sorted, article after article (what
+            :meth:`TemplateCounter.add` counts); article ``i``'s are
+            ``distinct[distinct_offsets[i]:distinct_offsets[i + 1]]``.
+        distinct_offsets: ``len(articles) + 1`` offsets into ``distinct``.
     """
-    salt = _source_salt(source)
-    return np.fromiter(
-        (
-            int.from_bytes(blake2b(block.encode("utf-8"), digest_size=8, salt=salt).digest())
-            for block in blocks
-        ),
-        dtype=np.uint64,
-        count=len(blocks),
+
+    keys: np.ndarray
+    offsets: np.ndarray
+    bodies: np.ndarray
+    distinct: np.ndarray
+    distinct_offsets: np.ndarray
+
+    def split(self) -> list[np.ndarray]:
+        """Each article's block keys (views of ``keys``)."""
+        # Slices of a list of offsets: np.split costs a few times more per article.
+        return [self.keys[start:stop] for start, stop in itertools.pairwise(self.offsets.tolist())]
+
+
+def chunk_keys(sources: Sequence[str | None], blocks: Sequence[Sequence[str]]) -> ChunkKeys:
+    """The template keys of a chunk of articles, all at once: each normalized block's key, each
+    body's key and each article's distinct keys.
+
+    Template statistics are kept as 64-bit keys rather than as the blocks themselves, so that a
+    run holds eight bytes per distinct block and ships arrays between processes. A block's key
+    is a polynomial hash of its bytes, mixed with its length and its source's salt
+    (:func:`dedup.shingle.text_hashes`), so the same block in another source has another key.
+    It is computed for the chunk's blocks together as arrays, not with BLAKE2b: a call per
+    block, and a numpy call per article to find its distinct keys, cost about a sixth of the
+    first pass. The keys are deterministic (no Python ``hash``, which is salted per process),
+    so every process agrees on them; nothing keeps them beyond the run.
+
+    Args:
+        sources: each article's source.
+        blocks: each article's normalized blocks (:func:`normalize_blocks`).
+    """
+    counts = np.fromiter(map(len, blocks), dtype=np.int64, count=len(blocks))
+    offsets = np.zeros(len(blocks) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    salts = _source_salts(sources)
+    keys = text_hashes(list(itertools.chain.from_iterable(blocks)), np.repeat(salts, counts))
+    distinct, distinct_offsets = _distinct_keys(keys, counts)
+    return ChunkKeys(
+        keys=keys,
+        offsets=offsets,
+        bodies=_body_keys(keys, offsets, salts),
+        distinct=distinct,
+        distinct_offsets=distinct_offsets,
     )
 
 
+def block_keys(source: str | None, blocks: Sequence[str]) -> np.ndarray:
+    """A 64-bit key per normalized block, different for the same block in another source: the
+    keys :func:`chunk_keys` gives an article."""
+    return chunk_keys([source], [blocks]).keys
+
+
 def body_key(source: str | None, keys: np.ndarray) -> int:
-    """A 64-bit key of a whole body (its blocks in order) within its source: exact copies of
-    one story share it and count once towards the template statistics."""
-    digest = blake2b(keys.tobytes(), digest_size=8, salt=_source_salt(source)).digest()
-    return int.from_bytes(digest)
+    """A 64-bit key of a whole body (its blocks' keys in order) within its source: exact copies
+    of one story share it and count once towards the template statistics. The key
+    :func:`chunk_keys` gives the article."""
+    offsets = np.array([0, keys.size], dtype=np.int64)
+    salts = _source_salts([source])
+    return int(_body_keys(np.asarray(keys, dtype=np.uint64), offsets, salts)[0])
+
+
+def _body_keys(keys: np.ndarray, offsets: np.ndarray, salts: np.ndarray) -> np.ndarray:
+    """Each article's body key: a polynomial hash of its block keys in order (so moving a block
+    changes it), with its count and its source's salt."""
+    return segment_hashes(keys, offsets[:-1], offsets[1:], salts)
+
+
+def _distinct_keys(keys: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each article's distinct keys, sorted, flat, and their offsets: the keys of the whole
+    chunk sorted by (article, key), and the first of each run of equal keys of one article.
+
+    The order is found by sorting integers that pack each key's article with its rank among
+    the chunk's keys: six times faster than ``np.lexsort`` on the two.
+    """
+    offsets = np.zeros(counts.size + 1, dtype=np.int64)
+    size = keys.size
+    if size == 0:
+        return keys, offsets
+    by_key = np.argsort(keys)
+    articles = np.repeat(np.arange(counts.size, dtype=np.int64), counts)[by_key]
+    packed = articles * size + np.arange(size, dtype=np.int64)
+    packed.sort()
+    keys, articles = keys[by_key[packed % size]], packed // size
+    first = np.ones(size, dtype=bool)
+    first[1:] = (keys[1:] != keys[:-1]) | (articles[1:] != articles[:-1])
+    np.cumsum(np.bincount(articles[first], minlength=counts.size), out=offsets[1:])
+    return keys[first], offsets
+
+
+def _source_salts(sources: Sequence[str | None]) -> np.ndarray:
+    return np.fromiter(map(_source_salt, sources), dtype=np.uint64, count=len(sources))
 
 
 @lru_cache(maxsize=4096)
-def _source_salt(source: str | None) -> bytes:
+def _source_salt(source: str | None) -> int:
+    """A source's 64-bit salt, the same in every process: BLAKE2b of its name, once per source
+    (cached) rather than once per block. No source and a source named "" get different ones."""
     name = b"\x00" if source is None else b"\x01" + source.encode("utf-8")
-    return blake2b(name, digest_size=16).digest()
+    return int.from_bytes(blake2b(name, digest_size=8).digest())
 
 
 class TemplateCounter:
     """Counts, per source, the distinct bodies each normalized block occurs in.
 
     Feed it chunk by chunk (:meth:`add`); the counts are kept as sorted arrays of block keys
-    (:func:`block_keys`) and merged when the pending chunks outgrow them, so memory is about
+    (:func:`chunk_keys`) and merged when the pending chunks outgrow them, so memory is about
     twelve bytes per distinct block of the run, and the result does not depend on how the
     articles were chunked.
     """
@@ -208,26 +293,15 @@ def remove_boilerplate(
     blocks = [normalize_blocks(article.text) for article in articles]
     if not config.enabled:
         return [CleanedArticle(_join(normalized), ()) for _, normalized in blocks]
-    keys = [
-        block_keys(article.source, normalized)
-        for article, (_, normalized) in zip(articles, blocks, strict=True)
-    ]
-    counter = TemplateCounter()
-    distinct = [np.unique(article_keys) for article_keys in keys]
-    offsets = np.zeros(len(articles) + 1, dtype=np.int64)
-    np.cumsum([part.size for part in distinct], out=offsets[1:])
-    counter.add(
-        [
-            body_key(article.source, article_keys)
-            for article, article_keys in zip(articles, keys, strict=True)
-        ],
-        np.concatenate(distinct) if distinct else np.zeros(0, dtype=np.uint64),
-        offsets,
+    keys = chunk_keys(
+        [article.source for article in articles], [normalized for _, normalized in blocks]
     )
+    counter = TemplateCounter()
+    counter.add(keys.bodies.tolist(), keys.distinct, keys.distinct_offsets)
     frequent = counter.frequent(config.min_docs)
     return [
         clean_blocks(original, normalized, article_keys, frequent, config)
-        for (original, normalized), article_keys in zip(blocks, keys, strict=True)
+        for (original, normalized), article_keys in zip(blocks, keys.split(), strict=True)
     ]
 
 

@@ -8,6 +8,7 @@ from dedup.boilerplate import (
     TemplateCounter,
     block_keys,
     body_key,
+    chunk_keys,
     normalize_blocks,
     remove_boilerplate,
     split_blocks,
@@ -146,3 +147,56 @@ def test_normalize_blocks_normalizes_each_block_as_normalize_text_does(text):
     original, normalized = normalize_blocks(text)
     assert original == split_blocks(text)
     assert normalized == [normalize_text(block) for block in original]
+
+
+def test_boilerplate_block_keys_tell_blocks_and_sources_apart():
+    blocks = ["subscribe now", "stay informed", "subscribe now", "", "café über straße", "", "a"]
+    keys = block_keys("site", blocks).tolist()
+    assert len(keys) == len(blocks)
+    assert keys[0] == keys[2] and keys[3] == keys[5]  # equal blocks of one source
+    assert len({keys[0], keys[1], keys[3], keys[4], keys[6]}) == 5  # different blocks
+    assert block_keys("site", ["subscribe now"]).tolist() == [keys[0]]  # alone too
+    for other in ("other", "", None):  # the same block in another source
+        assert set(block_keys(other, blocks).tolist()).isdisjoint(keys), other
+    assert block_keys(None, ["x"]) != block_keys("", ["x"])
+    assert block_keys("site", []).size == 0
+    assert block_keys("site", blocks).dtype == np.uint64
+
+
+def test_boilerplate_body_key_is_of_the_blocks_in_order_within_the_source():
+    one, two = block_keys("site", ["first", "second"]), block_keys("site", ["second", "first"])
+    assert body_key("site", one) == body_key("site", block_keys("site", ["first", "second"]))
+    assert body_key("site", one) != body_key("site", two)  # order counts
+    assert body_key("site", one) != body_key("site", one[:1])
+    empty = np.zeros(0, dtype=np.uint64)
+    assert body_key("site", empty) != body_key("other", empty)
+
+
+def test_boilerplate_chunk_keys_equal_each_article_on_its_own():
+    sources = ["site", "site", None, "other", "site", "site"]
+    blocks = [
+        ["subscribe now", "the story", "subscribe now", "stay informed"],
+        ["stay informed", "another story"],
+        [],  # an article without blocks
+        ["", "日本語のニュース", "😀 émoji"],
+        ["subscribe now", "the story", "subscribe now", "stay informed"],  # a copy
+        [""],
+    ]
+    keys = chunk_keys(sources, blocks)
+    assert keys.offsets.tolist() == [0, 4, 6, 6, 9, 13, 14]
+    alone = [block_keys(source, article) for source, article in zip(sources, blocks, strict=True)]
+    assert [part.tolist() for part in keys.split()] == [part.tolist() for part in alone]
+    assert keys.bodies.tolist() == [
+        body_key(source, part) for source, part in zip(sources, alone, strict=True)
+    ]
+    assert keys.bodies[0] == keys.bodies[4] and len(set(keys.bodies.tolist())) == 5
+    distinct = [np.unique(part) for part in alone]
+    assert keys.distinct.tolist() == np.concatenate(distinct).tolist()
+    assert keys.distinct_offsets.tolist() == np.cumsum([0] + [d.size for d in distinct]).tolist()
+
+
+def test_boilerplate_chunk_keys_of_no_articles_are_empty():
+    keys = chunk_keys([], [])
+    assert keys.keys.size == 0 and keys.bodies.size == 0 and keys.distinct.size == 0
+    assert keys.offsets.tolist() == [0] and keys.distinct_offsets.tolist() == [0]
+    assert keys.split() == []

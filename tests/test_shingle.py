@@ -13,7 +13,9 @@ from dedup.shingle import (
     make_shingles,
     ordered_shingle_batch,
     ordered_shingles,
+    segment_hashes,
     shingle_strings,
+    text_hashes,
     word_hashes,
 )
 
@@ -147,6 +149,37 @@ def test_shingle_char_units_are_the_characters_of_the_words_joined_by_spaces():
         joined = re.sub(r"\W+", " ", text).strip(" ")
         expected = [_fmix64(ord(c) + 0xC2B2AE3D27D4EB4F) for c in joined]
         assert units[offsets[position] : offsets[position + 1]].tolist() == expected, text
+
+
+def _polynomial_hash(values, salt=0):
+    """What segment_hashes computes, in Python integers."""
+    mask = (1 << 64) - 1
+    polynomial = sum(v * pow(0x9E3779B97F4A7C15, j, 1 << 64) for j, v in enumerate(values))
+    return _fmix64((polynomial + len(values) * 0xC2B2AE3D27D4EB4F + salt) & mask)
+
+
+def test_shingle_text_hashes_hash_each_whole_text_with_its_salt(monkeypatch):
+    """Any text (empty, non-ASCII, astral), in pieces of any size: its UTF-8 bytes and salt."""
+    texts = [*_unicode_texts(), "", "", "é" * 30]
+    salts = np.array([(7 * i) << 50 for i in range(len(texts))], dtype=np.uint64)
+    expected = [
+        _polynomial_hash(text.encode("utf-8"), int(salt))
+        for text, salt in zip(texts, salts, strict=True)
+    ]
+    for chunk_bytes in (250_000, 40, 1):
+        monkeypatch.setattr(shingle, "_CHUNK_BYTES", chunk_bytes)
+        assert text_hashes(texts, salts).tolist() == expected
+        assert text_hashes(texts).tolist() == [_polynomial_hash(t.encode("utf-8")) for t in texts]
+    assert text_hashes([]).size == 0
+
+
+def test_shingle_segment_hashes_of_64_bit_values():
+    values = np.array([2**64 - 1, 0, 12345, 2**63], dtype=np.uint64)
+    starts, ends = np.array([0, 1, 4, 2]), np.array([4, 3, 4, 4])
+    hashes = segment_hashes(values, starts, ends)
+    assert hashes.tolist() == [
+        _polynomial_hash(values[a:b].tolist()) for a, b in zip(starts, ends, strict=True)
+    ]
 
 
 def test_shingle_word_units_hash_each_word_on_its_own():
