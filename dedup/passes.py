@@ -37,7 +37,14 @@ from .report import Mark, feed_line, feed_record, jsonl_line
 from .shingle import make_shingle_batch, word_batch
 from .signature import compute_signature_batch
 from .spill import SpillIndex, read_records
-from .terms import TermChunk, TermFrequencies, count_terms, count_words, document_frequencies
+from .terms import (
+    TermChunk,
+    TermFrequencies,
+    count_terms,
+    count_words,
+    count_words_by_hash,
+    document_frequencies,
+)
 from .tfidf import TfidfWeights, own_titles, pair_cosines
 from .types import Article, ArticleId, Match
 from .verify import verify_pairs
@@ -290,7 +297,7 @@ def verify_batch(batch: PairBatch) -> tuple[list[Match], float]:
         weights: TfidfWeights = batch.weights.get()
         if words is None:
             words = word_batch(texts)
-        vectors = weights.vectors(count_words(words))
+        vectors = weights.vectors(count_words_by_hash(words))
         cosines = pair_cosines(vectors, local[:, 0], local[:, 1])
     shingles = make_shingle_batch(texts, config.shingle, words)
     matches = verify_pairs(

@@ -119,6 +119,36 @@ def count_words(words: WordBatch, *, letters_only: bool = False) -> TermChunk:
     )
 
 
+def count_words_by_hash(words: WordBatch) -> TermChunk:
+    """:func:`count_words`, but the terms numbered in order of their hashes rather than of
+    first occurrence: for texts whose counts only become vectors against a fitted vocabulary
+    (:meth:`dedup.tfidf.TfidfWeights.vectors`), where the numbering does not matter. It takes
+    one sort of the words instead of two: sorted by hash, each term's words come in text
+    order, so each (term, text) entry is a run, and a stable counting sort of the entries
+    by text lists each text's terms in ascending order."""
+    hashes, n_texts = words.hashes, len(words)
+    if hashes.size == 0:
+        return count_words(words)
+    order, starts = _group(hashes)
+    texts = np.repeat(np.arange(n_texts, dtype=np.int64), words.sizes)[order]
+    entry_starts = np.flatnonzero(starts | _changes(texts))
+    counts = np.diff(np.append(entry_starts, hashes.size))
+    term_of_entry = np.cumsum(starts)[entry_starts] - 1
+    entry_text = texts[entry_starts]
+    # numpy sorts 16-bit integers stably by radix, in linear time.
+    narrow = entry_text.astype(np.uint16) if n_texts <= 1 << 16 else entry_text
+    by_text = np.argsort(narrow, kind="stable")
+    first = order[starts]
+    initials = words.initials[first]
+    return TermChunk(
+        terms=hashes[first],
+        figures=(initials >= ord("0")) & (initials <= ord("9")),
+        indptr=np.searchsorted(entry_text[by_text], np.arange(n_texts + 1)).astype(np.int64),
+        indices=term_of_entry[by_text].astype(np.int32),
+        counts=counts[by_text].astype(np.int32),
+    )
+
+
 @dataclass(frozen=True)
 class TermFrequencies:
     """In how many of a chunk's texts each of its terms occurs: what a run that keeps no

@@ -11,6 +11,7 @@ from dedup.terms import (
     _HashIndex,
     count_terms,
     count_words,
+    count_words_by_hash,
     document_frequencies,
 )
 from dedup.tfidf import TfidfReranker
@@ -186,6 +187,32 @@ def test_terms_counter_of_document_frequencies_equals_one_of_counts(chunk_size):
     assert counter.documents == counted.documents == len(TEXTS)
     with pytest.raises(ValueError, match="needs each text's counts"):
         TermCounter().add(document_frequencies(word_batch(TEXTS)))
+
+
+@pytest.mark.parametrize("texts", [TEXTS, ["b a b", "", "c a 10", "_x ٣ 7up a"], ["", "!!"], []])
+def test_terms_counted_by_hash_equal_the_counts_by_first_occurrence(texts):
+    words = word_batch(texts)
+    expected, chunk = count_words(words), count_words_by_hash(words)
+    assert sorted(chunk.terms.tolist()) == chunk.terms.tolist()
+    assert sorted(chunk.terms.tolist()) == sorted(expected.terms.tolist())
+    assert chunk.indptr.tolist() == expected.indptr.tolist()
+    for text in range(len(texts)):
+        entries = slice(chunk.indptr[text], chunk.indptr[text + 1])
+        indices = chunk.indices[entries].tolist()
+        assert indices == sorted(indices)
+        counted = dict(
+            zip(chunk.terms[indices].tolist(), chunk.counts[entries].tolist(), strict=True)
+        )
+        theirs = slice(expected.indptr[text], expected.indptr[text + 1])
+        assert counted == dict(
+            zip(
+                expected.terms[expected.indices[theirs]].tolist(),
+                expected.counts[theirs].tolist(),
+                strict=True,
+            )
+        )
+    figures = dict(zip(chunk.terms.tolist(), chunk.figures.tolist(), strict=True))
+    assert figures == dict(zip(expected.terms.tolist(), expected.figures.tolist(), strict=True))
 
 
 def test_terms_hashes_sharing_their_high_bits_stay_apart():
