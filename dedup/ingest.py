@@ -11,6 +11,7 @@ import gzip
 import io
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -120,10 +121,12 @@ def record_to_article(record: dict[str, Any], origin: str, fields: FieldMap) -> 
     text = record.get(fields.text)
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"{origin}: record has no text (field {fields.text!r}; see --text-field)")
+    if isinstance(article_id, str):
+        _check_unicode(article_id, fields.id, origin)
     return Article(
         id=article_id,
         title=_optional_str(record, fields.title, origin) or "",
-        text=text,
+        text=_check_unicode(text, fields.text, origin),
         source=_optional_str(record, fields.source, origin),
         url=_optional_str(record, fields.url, origin),
         published=parse_published(record.get(fields.published), origin),
@@ -138,6 +141,20 @@ def _optional_str(record: dict[str, Any], name: str, origin: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise InputError(f"{origin}: field {name!r} must be a string; got {value!r}")
+    return _check_unicode(value, name, origin)
+
+
+# A JSON escape such as "\\ud800" that is not half of a pair decodes to a lone surrogate: not
+# Unicode text, and nothing can encode it (UTF-8 least of all).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_unicode(value: str, name: str, origin: str) -> str:
+    if not value.isascii() and (found := _SURROGATE.search(value)) is not None:
+        raise InputError(
+            f"{origin}: field {name!r} holds a lone surrogate (\\u{ord(found.group()):04x}), "
+            "which is not Unicode text"
+        )
     return value
 
 

@@ -386,6 +386,16 @@ BAD_INPUTS = [
     ),
     ("empty-input", b"\n  \n\n", [], re.escape("Error: no articles found in {path}"), 1),
     (
+        "lone-surrogate",
+        GOOD_LINE.encode() + b'\n{"id": "b", "title": "x \\udc80 y", "text": "words"}\n',
+        [],
+        re.escape(
+            "Error: {path}:2: field 'title' holds a lone surrogate (\\udc80), which is not "
+            "Unicode text"
+        ),
+        1,
+    ),
+    (
         "non-utf8",
         GOOD_LINE.encode() + b'\n{"id": "b", "text": "caf\xff"}\n',
         [],

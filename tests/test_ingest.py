@@ -425,6 +425,20 @@ def test_ingest_error_optional_field_of_wrong_type(tmp_path: Path) -> None:
         read_articles([path])
 
 
+def test_ingest_error_lone_surrogate_names_field_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "news.jsonl"
+    path.write_bytes(
+        b'{"id": "a", "text": "smile \\ud83d\\ude00 pair"}\n'  # a pair: one emoji, fine
+        b'{"id": "b", "text": "half \\ud83d of a pair"}\n'
+    )
+    message = f"{path}:2: field 'text' holds a lone surrogate (\\ud83d), which is not Unicode text"
+    with pytest.raises(InputError, match=exact(message)):
+        read_articles([path])
+    result = read_articles([path], on_error="skip")
+    assert [article.text for article in result.articles] == ["smile \U0001f600 pair"]
+    assert result.skipped == [message]
+
+
 def test_ingest_error_non_utf8_jsonl_names_line(tmp_path: Path) -> None:
     path = tmp_path / "news.jsonl"
     path.write_bytes(
