@@ -345,7 +345,7 @@ def _scan(
     lengths: list[np.ndarray] = []
     accepted: list[np.ndarray] = []
     enabled = config.boilerplate.enabled
-    for scan in executor.map(scan_batch, source.batches(), enabled, originals):
+    for scan in executor.map(scan_batch, source.batches(), spill.directory, enabled, originals):
         for name, seconds in scan.seconds.items():
             work[name] = work.get(name, 0.0) + seconds
         records = len(scan.errors) + len(scan.parsed)
@@ -356,7 +356,7 @@ def _scan(
         keep[np.asarray(scan.parsed, dtype=np.int64)[chosen]] = True
         accepted.append(keep)
         ids.extend(scan.ids[j] for j in chosen)
-        spill.write([scan.packed[j] for j in chosen])
+        spill.add(scan.spilled, chosen)
         published.append(scan.published[chosen])
         lengths.append(scan.lengths[chosen])
         if enabled:

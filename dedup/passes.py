@@ -36,7 +36,7 @@ from .records import ArticleRecord, RecordColumns
 from .report import Mark, feed_line, feed_record, jsonl_line
 from .shingle import make_shingle_batch, word_batch
 from .signature import compute_signature_batch
-from .spill import SpillIndex, read_records
+from .spill import SpillIndex, SpillPart, read_records, write_records
 from .terms import (
     TermChunk,
     TermFrequencies,
@@ -111,18 +111,19 @@ class Scan:
     bodies: list[int]
     keys: np.ndarray
     offsets: np.ndarray
-    packed: list[bytes]
+    spilled: SpillPart
     seconds: dict[str, float]
 
 
-def scan_batch(batch: Batch, templates: bool, originals: bool = False) -> Scan:
+def scan_batch(batch: Batch, spill: str, templates: bool, originals: bool = False) -> Scan:
     """Parse a chunk, count the template statistics of its articles (when ``templates``: each
     body's key and its distinct block keys, :class:`dedup.boilerplate.TemplateCounter`), and
-    pack what the later passes need of each article (:class:`ArticleRecord`), so that they
-    neither parse nor normalize the input again.
+    write what the later passes need of each article (:class:`ArticleRecord`) to the run's
+    spill, so that they neither parse nor normalize the input again.
 
     Args:
         batch: the chunk.
+        spill: the spill's directory (:func:`dedup.spill.write_records`).
         templates: compute block keys (template removal is on).
         originals: keep the blocks as written too (what template removal took out is shown
             as written: ``--explain``, the library's cleaned articles).
@@ -180,7 +181,7 @@ def scan_batch(batch: Batch, templates: bool, originals: bool = False) -> Scan:
         bodies=bodies,
         keys=distinct,
         offsets=offsets,
-        packed=packed,
+        spilled=write_records(spill, packed),
         seconds=seconds,
     )
 

@@ -1,19 +1,22 @@
-"""A temporary file of what the passes after the first need of each article.
+"""Temporary files of what the passes after the first need of each article.
 
 The first pass parses and normalizes every article anyway; rather than holding the run's texts
-in memory, or reading, parsing and normalizing the input again in each later pass, it appends
-each article's record to this file (:class:`dedup.passes.ArticleRecord`, packed). The run keeps
-only where each record lies (:class:`SpillIndex`); the workers of the later passes read the
-records of their chunk's articles straight from the file (:func:`read_records`): every article
-once in the sketch pass, the candidates' articles in verification.
+in memory, or reading, parsing and normalizing the input again in each later pass, it writes
+each article's record (:class:`dedup.passes.ArticleRecord`, packed) to a spill. Each process
+of the first pass appends the records it made to its own file in the spill's directory
+(:func:`write_records`), so records never travel back to the main process, which keeps only
+where each one lies (:class:`SpillIndex`). The workers of the later passes read the records of
+their chunk's articles straight from the files (:func:`read_records`): every article once in
+the sketch pass, the candidates' articles in verification.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -23,42 +26,111 @@ class SpillIndex:
     """Where the records of some articles lie in a spill, one entry per article.
 
     Attributes:
-        path: the spill file.
-        packed_at: byte offset of the article's packed record...
-        packed_size: ... and their size.
+        paths: the spill's files.
+        file: which of ``paths`` holds the article's record...
+        packed_at: ... at which byte offset...
+        packed_size: ... and its size.
     """
 
-    path: str
+    paths: tuple[str, ...]
+    file: np.ndarray
     packed_at: np.ndarray
     packed_size: np.ndarray
 
     def take(self, positions: np.ndarray) -> SpillIndex:
         """The entries of some articles, by position."""
-        return SpillIndex(self.path, self.packed_at[positions], self.packed_size[positions])
+        return SpillIndex(
+            self.paths,
+            self.file[positions],
+            self.packed_at[positions],
+            self.packed_size[positions],
+        )
+
+
+@dataclass(frozen=True)
+class SpillPart:
+    """Where one process wrote a chunk's records: one entry per record, in order."""
+
+    path: str
+    packed_at: np.ndarray
+    packed_size: np.ndarray
 
 
 def read_records(index: SpillIndex) -> list[bytes]:
     """The packed records of an index's articles."""
-    descriptor = os.open(index.path, os.O_RDONLY)
+    descriptors = {
+        int(file): os.open(index.paths[file], os.O_RDONLY) for file in set(index.file.tolist())
+    }
     try:
         return [
-            os.pread(descriptor, size, at)
-            for at, size in zip(index.packed_at.tolist(), index.packed_size.tolist(), strict=True)
+            os.pread(descriptors[file], size, at)
+            for file, at, size in zip(
+                index.file.tolist(),
+                index.packed_at.tolist(),
+                index.packed_size.tolist(),
+                strict=True,
+            )
         ]
     finally:
-        os.close(descriptor)
+        for descriptor in descriptors.values():
+            os.close(descriptor)
+
+
+def write_records(directory: str, packed: list[bytes]) -> SpillPart:
+    """Append packed records to this process's file in a spill's directory."""
+    writer = _writer(directory)
+    sizes = np.fromiter(map(len, packed), dtype=np.int64, count=len(packed))
+    packed_at = writer.size + np.cumsum(sizes) - sizes
+    writer.write(b"".join(packed))
+    return SpillPart(writer.path, packed_at, sizes)
+
+
+class _Writer:
+    """One process's file in a spill's directory, appended to without buffering: a record is
+    in the file (in the page cache) as soon as the chunk that wrote it is returned."""
+
+    def __init__(self, directory: str) -> None:
+        self.pid = os.getpid()
+        self.path = os.path.join(directory, f"{self.pid}.bin")
+        self.descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            written = os.write(self.descriptor, view)
+            view = view[written:]
+        self.size += len(data)
+
+    def close(self) -> None:
+        os.close(self.descriptor)
+
+
+# Each process's writer, by spill directory. A forked worker inherits its parent's writers and
+# makes its own on first use (the process id tells them apart).
+_WRITERS: dict[str, _Writer] = {}
+
+
+def _writer(directory: str) -> _Writer:
+    writer = _WRITERS.get(directory)
+    if writer is None or writer.pid != os.getpid():
+        writer = _WRITERS[directory] = _Writer(directory)
+    return writer
 
 
 class Spill:
-    """Per-article records in a temporary file, appended chunk by chunk in input order; a
-    context manager that removes the file."""
+    """A spill's directory, and where the records of the run's articles lie in it, added
+    chunk by chunk in input order; a context manager that removes the directory.
+
+    Args:
+        directory: where to make the spill's directory (the system's temporary directory by
+            default: ``TMPDIR``).
+    """
 
     def __init__(self, directory: str | None = None) -> None:
-        handle, name = tempfile.mkstemp(prefix="dedup-spill-", suffix=".bin", dir=directory)
-        self.path = Path(name)
-        self._stream = os.fdopen(handle, "wb")
-        self._size = 0
-        self._parts: list[tuple[np.ndarray, np.ndarray]] = []
+        self.directory = tempfile.mkdtemp(prefix="dedup-spill-", dir=directory)
+        self._paths: dict[str, int] = {}
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def __enter__(self) -> Spill:
         return self
@@ -67,26 +139,29 @@ class Spill:
         self.close()
 
     def close(self) -> None:
-        if not self._stream.closed:
-            self._stream.close()
-        self.path.unlink(missing_ok=True)
+        writer = _WRITERS.pop(self.directory, None)
+        if writer is not None and writer.pid == os.getpid():
+            writer.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
 
-    def write(self, packed: list[bytes]) -> None:
-        """Append a chunk's articles' packed records."""
-        sizes = np.fromiter(map(len, packed), dtype=np.int64, count=len(packed))
-        packed_at = self._size + np.cumsum(sizes) - sizes
-        blob = b"".join(packed)
-        self._stream.write(blob)
-        self._size += len(blob)
-        self._parts.append((packed_at, sizes))
+    def add(self, part: SpillPart, chosen: Sequence[int] | np.ndarray) -> None:
+        """The next articles of the run: the records ``chosen`` of a written part."""
+        chosen = np.asarray(chosen, dtype=np.int64)
+        file = self._paths.setdefault(part.path, len(self._paths))
+        self._parts.append(
+            (
+                np.full(chosen.size, file, dtype=np.int32),
+                part.packed_at[chosen],
+                part.packed_size[chosen],
+            )
+        )
 
     def index(self) -> SpillIndex:
-        """Where every article's record lies, in input order; the file is ready to read."""
-        self._stream.flush()
+        """Where every article's record lies, in input order."""
         columns = [
             np.concatenate([part[column] for part in self._parts])
             if self._parts
-            else np.zeros(0, dtype=np.int64)
-            for column in range(2)
+            else np.zeros(0, dtype=np.int32 if column == 0 else np.int64)
+            for column in range(3)
         ]
-        return SpillIndex(str(self.path), *columns)
+        return SpillIndex(tuple(self._paths), *columns)

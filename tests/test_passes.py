@@ -7,6 +7,7 @@ from conftest import make_article, mixed_records
 from dedup.boilerplate import block_keys, body_key, normalize_blocks
 from dedup.passes import NO_DATE, Batch, published_order, scan_batch
 from dedup.records import ArticleRecord
+from dedup.spill import Spill, read_records
 
 
 def test_published_order_takes_zones_into_account_and_naive_times_as_utc():
@@ -23,10 +24,13 @@ def test_scan_batch_keys_are_each_articles_own(stories, site_template, templates
     records = mixed_records(stories, site_template)
     articles = [make_article(r["id"], r["text"], source=r.get("source")) for r in records]
     articles += [make_article("empty", "", source="insights"), make_article("é", "Café\n\nCafé")]
-    scan = scan_batch(Batch(articles=articles), templates=templates)
+    with Spill() as spill:
+        scan = scan_batch(Batch(articles=articles), spill.directory, templates=templates)
+        spill.add(scan.spilled, range(len(articles)))
+        records = read_records(spill.index())
     assert scan.ids == [article.id for article in articles]
     alone = [block_keys(a.source, normalize_blocks(a.text)[1]) for a in articles]
-    packed = [ArticleRecord.unpack(data).keys.tolist() for data in scan.packed]
+    packed = [ArticleRecord.unpack(data).keys.tolist() for data in records]
     if not templates:
         assert scan.bodies == [] and scan.keys.size == 0 and scan.offsets.tolist() == [0]
         assert packed == [[] for _ in articles]
