@@ -189,9 +189,13 @@ def _compare_figures(mine: FigureContexts, theirs: FigureContexts) -> tuple[int,
 _NO_LEAD = 1_000_000  # "the texts share no run of three shingles"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PairEvidence:
-    """Everything verification measured about one candidate pair."""
+    """Everything verification measured about one candidate pair.
+
+    Not frozen: a frozen dataclass sets each field through ``object.__setattr__``, and making
+    one per candidate pair (twice for many) took 1.7 µs against 0.4.
+    """
 
     same_text: bool
     jaccard: float
