@@ -58,7 +58,8 @@ def split_blocks(text: str) -> list[str]:
     blocks: list[str] = []
     current: list[str] = []
     for line, content in zip(lines, stripped, strict=True):
-        if not content or _INDENTED.match(line):
+        # A line starting with a blank or tab is rare: only then is the pattern tried.
+        if not content or (line[0] in " \t" and _INDENTED.match(line)):
             if current:
                 blocks.append(" ".join(current))
             current = [content] if content else []
@@ -71,10 +72,11 @@ def split_blocks(text: str) -> list[str]:
 
 def _looks_hard_wrapped(lines: list[str], stripped: list[str]) -> bool:
     """Wire copy wrapped at a fixed width: many lines, nearly all of them short."""
-    filled = [len(line) for line, content in zip(lines, stripped, strict=True) if content]
+    # The lengths of the lines with content, counted without a Python step per line.
+    filled = list(itertools.compress(map(len, lines), stripped))
     if len(filled) < 4 or max(filled) > 100:  # most web text: a paragraph per line
         return False
-    short = sum(1 for length in filled if length <= 80)
+    short = sum(map((80).__ge__, filled))
     return short >= 0.9 * len(filled)
 
 
