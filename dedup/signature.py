@@ -173,13 +173,17 @@ def _fmix32(values: np.ndarray) -> np.ndarray:
 def _permute(mixed: np.ndarray, a: np.ndarray, b: np.ndarray, scheme: Scheme) -> np.ndarray:
     """``(len(a), len(mixed))`` permuted values, as datasketch's ``update_batch`` makes them."""
     if scheme == "affine32":
-        # Wrapping uint32 arithmetic is the modulo 2**32.
-        return mixed[None, :] * a[:, None].astype(np.uint32) + b[:, None].astype(np.uint32)
+        # Wrapping uint32 arithmetic is the modulo 2**32. The sum is taken in place: a second
+        # temporary block took a third of the time.
+        permuted = np.multiply(mixed[None, :], a[:, None].astype(np.uint32))
+        permuted += b[:, None].astype(np.uint32)
+        return permuted
     # Legacy: (a * h + b) wraps modulo 2**64 in datasketch's uint64 arithmetic, then is reduced
     # modulo the Mersenne prime p = 2**61 - 1 and cut to 32 bits. x mod p is computed as
     # (x & p) + (x >> 61), less than 2p, then one conditional subtraction: numpy's uint64 %
     # is several times slower.
-    permuted = mixed[None, :] * a[:, None] + b[:, None]
+    permuted = np.multiply(mixed[None, :], a[:, None])
+    permuted += b[:, None]
     permuted = (permuted & _MERSENNE_PRIME) + (permuted >> np.uint64(61))
     permuted -= _MERSENNE_PRIME * (permuted >= _MERSENNE_PRIME)
     return permuted & _MAX_HASH_32
