@@ -229,7 +229,9 @@ def estimated_overlap(
 
     def estimate(start: int) -> None:
         part = pairs[start : start + chunk]
-        jaccard = (values[part[:, 0]] == values[part[:, 1]]).mean(axis=1)
+        # Counted, not averaged: a mean over booleans makes a float64 copy of them first.
+        equal = np.count_nonzero(values[part[:, 0]] == values[part[:, 1]], axis=1)
+        jaccard = equal / values.shape[1]
         first, second = sizes[part[:, 0]], sizes[part[:, 1]]
         common = jaccard * (first + second) / (1.0 + jaccard)
         result[start : start + len(part)] = common / np.maximum(np.minimum(first, second), 1)
