@@ -398,43 +398,53 @@ class _IdChecker:
 
     def check(self, scan: Scan, start: int) -> list[int]:
         """The positions in ``scan.ids`` of the chunk's articles of the run."""
+        ids = scan.ids
+        if (
+            not scan.errors
+            and len(set(ids)) == len(ids)
+            and self._first_seen.keys().isdisjoint(ids)
+        ):
+            # Every record an article, every id new: the common chunk, without a Python step
+            # per record.
+            self._first_seen.update(zip(ids, range(start, start + len(ids)), strict=True))
+            chosen = list(range(len(ids)))
+        else:
+            chosen = self._check_each(scan, start)
+        self._starts.append(start)
+        self._files.append(scan.origin_files)
+        self._which.append(scan.origin_file[chosen])
+        self._lines.append(scan.origin_line[chosen])
+        return chosen
+
+    def _check_each(self, scan: Scan, start: int) -> list[int]:
         errors = dict(scan.errors)
         chosen: list[int] = []
-        origins: list[str] = []
         parsed = iter(range(len(scan.parsed)))
         for position in range(len(scan.errors) + len(scan.parsed)):
             if position in errors:
                 self._reject(errors[position])
                 continue
             j = next(parsed)
-            article_id, origin = scan.ids[j], scan.origins[j]
+            article_id = scan.ids[j]
             earlier = self._first_seen.get(article_id)
             if earlier is not None:
-                where = origins[earlier - start] if earlier >= start else self._origin(earlier)
-                self._reject(f"{origin}: duplicate id {article_id!r}, already used at {where}")
+                where = (
+                    scan.origin(chosen[earlier - start])
+                    if earlier >= start
+                    else self._origin(earlier)
+                )
+                self._reject(
+                    f"{scan.origin(j)}: duplicate id {article_id!r}, already used at {where}"
+                )
                 continue
             self._first_seen[article_id] = start + len(chosen)
             chosen.append(j)
-            origins.append(origin)
-        self._remember(start, origins)
         return chosen
 
     def _reject(self, message: str) -> None:
         if self.on_error == "stop":
             raise InputError(message)
         self.skipped.append(message)
-
-    def _remember(self, start: int, origins: list[str]) -> None:
-        files: dict[str, int] = {}
-        which, lines = [], []
-        for origin in origins:
-            file, _, line = origin.rpartition(":")
-            which.append(files.setdefault(file, len(files)))
-            lines.append(int(line))
-        self._starts.append(start)
-        self._files.append(list(files))
-        self._which.append(np.asarray(which, dtype=np.int32))
-        self._lines.append(np.asarray(lines, dtype=np.int64))
 
     def _origin(self, position: int) -> str:
         chunk = bisect.bisect_right(self._starts, position) - 1

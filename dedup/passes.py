@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import overload
+from typing import Any, overload
 
 import numpy as np
 
@@ -105,7 +105,9 @@ class Scan:
     errors: list[tuple[int, str]]
     parsed: list[int]
     ids: list[ArticleId]
-    origins: list[str]
+    origin_files: list[str]
+    origin_file: np.ndarray
+    origin_line: np.ndarray
     published: np.ndarray
     lengths: np.ndarray
     bodies: list[int]
@@ -113,6 +115,11 @@ class Scan:
     offsets: np.ndarray
     spilled: SpillPart
     seconds: dict[str, float]
+
+    def origin(self, article: int) -> str:
+        """``file:line`` of one of the chunk's articles."""
+        file = self.origin_files[self.origin_file[article]]
+        return f"{file}:{self.origin_line[article]}"
 
 
 def scan_batch(batch: Batch, spill: str, templates: bool, originals: bool = False) -> Scan:
@@ -173,7 +180,7 @@ def scan_batch(batch: Batch, spill: str, templates: bool, originals: bool = Fals
         errors=errors,
         parsed=parsed,
         ids=[article.id for article in articles],
-        origins=[article.origin for article in articles],
+        **_origins(batch, parsed, articles),
         published=np.array(
             [published_order(article.published) for article in articles], dtype=np.int64
         ),
@@ -184,6 +191,30 @@ def scan_batch(batch: Batch, spill: str, templates: bool, originals: bool = Fals
         spilled=write_records(spill, packed),
         seconds=seconds,
     )
+
+
+def _origins(batch: Batch, parsed: list[int], articles: list[Article]) -> dict[str, Any]:
+    """Where each article was read (``file:line``) as :class:`Scan` keeps it: the files once,
+    and each article's file and line as arrays, which the main process keeps without a Python
+    step per article."""
+    chunk = batch.records
+    if chunk is not None and chunk.files is None:  # one input file
+        return {
+            "origin_files": [chunk.name],
+            "origin_file": np.zeros(len(parsed), dtype=np.int32),
+            "origin_line": np.asarray(chunk.line_numbers, dtype=np.int64)[parsed],
+        }
+    files: dict[str, int] = {}
+    which, lines = [], []
+    for article in articles:
+        file, _, line = article.origin.rpartition(":")
+        which.append(files.setdefault(file, len(files)))
+        lines.append(int(line) if line.isdigit() else 0)
+    return {
+        "origin_files": list(files),
+        "origin_file": np.asarray(which, dtype=np.int32),
+        "origin_line": np.asarray(lines, dtype=np.int64),
+    }
 
 
 @dataclass(frozen=True)
