@@ -2,12 +2,13 @@
 
 A run passes over its articles (:mod:`dedup.pipeline`) in chunks, and each chunk's work is a
 function here: :func:`scan_batch` (pass 1: parse, normalize, template statistics, what
-clustering needs, and each article's :class:`ArticleRecord` for the run's spill),
+clustering needs, and each article's :class:`dedup.records.ArticleRecord` for the run's spill),
 :func:`sketch_batch` (pass 2, over the spill: template removal, shingles, MinHash signatures,
 term counts), :func:`verify_batch` (verification of a chunk of candidate pairs, over the spill)
-and :func:`render_batch` (the deduplicated feed). Each is a pure function of
-its chunk and returns compact arrays, so chunks can go to any worker in any order and the run's
-result does not depend on how many there are.
+and :func:`render_batch` (the deduplicated feed). Each depends on its chunk alone and returns
+compact arrays (:func:`scan_batch` also appends the chunk's records to its process's spill
+file), so chunks can go to any worker in any order and the run's result does not depend on
+how many there are.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, overload
+from typing import overload
 
 import numpy as np
 
@@ -176,11 +177,14 @@ def scan_batch(batch: Batch, spill: str, templates: bool, originals: bool = Fals
         )
     ]
     seconds["templates"] = time.process_time() - started
+    origin_files, origin_file, origin_line = _origins(batch, parsed, articles)
     return Scan(
         errors=errors,
         parsed=parsed,
         ids=[article.id for article in articles],
-        **_origins(batch, parsed, articles),
+        origin_files=origin_files,
+        origin_file=origin_file,
+        origin_line=origin_line,
         published=np.array(
             [published_order(article.published) for article in articles], dtype=np.int64
         ),
@@ -193,28 +197,23 @@ def scan_batch(batch: Batch, spill: str, templates: bool, originals: bool = Fals
     )
 
 
-def _origins(batch: Batch, parsed: list[int], articles: list[Article]) -> dict[str, Any]:
+def _origins(
+    batch: Batch, parsed: list[int], articles: list[Article]
+) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Where each article was read (``file:line``) as :class:`Scan` keeps it: the files once,
     and each article's file and line as arrays, which the main process keeps without a Python
     step per article."""
     chunk = batch.records
     if chunk is not None and chunk.files is None:  # one input file
-        return {
-            "origin_files": [chunk.name],
-            "origin_file": np.zeros(len(parsed), dtype=np.int32),
-            "origin_line": np.asarray(chunk.line_numbers, dtype=np.int64)[parsed],
-        }
+        lines = np.asarray(chunk.line_numbers, dtype=np.int64)[np.asarray(parsed, dtype=np.int64)]
+        return [chunk.name], np.zeros(len(parsed), dtype=np.int32), lines
     files: dict[str, int] = {}
-    which, lines = [], []
-    for article in articles:
+    which, numbers = [], []
+    for article in articles:  # files of a directory, or articles given in memory
         file, _, line = article.origin.rpartition(":")
         which.append(files.setdefault(file, len(files)))
-        lines.append(int(line) if line.isdigit() else 0)
-    return {
-        "origin_files": list(files),
-        "origin_file": np.asarray(which, dtype=np.int32),
-        "origin_line": np.asarray(lines, dtype=np.int64),
-    }
+        numbers.append(int(line) if line.isdigit() else 0)
+    return list(files), np.asarray(which, dtype=np.int32), np.asarray(numbers, dtype=np.int64)
 
 
 @dataclass(frozen=True)

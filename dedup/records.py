@@ -139,6 +139,7 @@ class RecordColumns:
         return _split_blocks(self.bodies[position], int(self.counts[position]))
 
     def record(self, position: int) -> ArticleRecord:
+        """An article's whole record, as :meth:`ArticleRecord.unpack` reads it."""
         original = self._originals[position]
         count = int(self.counts[position])
         return ArticleRecord(
@@ -167,7 +168,7 @@ class RecordColumns:
         n = len(self.bodies)
         empty_block = np.fromiter(
             (
-                count > 0 and ("\n\n" in body or body[:1] == "\n" or body[-1:] == "\n" or not body)
+                count > 1 and ("\n\n" in body or body[:1] == "\n" or body[-1:] == "\n")
                 for body, count in zip(self.bodies, self.counts.tolist(), strict=True)
             ),
             dtype=bool,
