@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -159,7 +159,7 @@ def write_outputs(result: RunResult, out_dir: Path, *, annotate: bool = False) -
 
 
 def _write_jsonl(path: Path, lines: Iterable[bytes]) -> Path:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, temporary = _create_beside(path)
     try:
         with os.fdopen(handle, "wb") as stream:
             for line in lines:
@@ -169,6 +169,18 @@ def _write_jsonl(path: Path, lines: Iterable[bytes]) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def _create_beside(path: Path) -> tuple[int, str]:
+    """A new temporary file next to ``path``, to be renamed into place. Unlike
+    ``tempfile.mkstemp``, whose files only their owner may read, it gets the permissions any
+    new file gets (0o666 less the umask): the outputs are for other programs to read."""
+    while True:
+        temporary = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), str(temporary)
+        except FileExistsError:  # another run chose the same name: choose again
+            continue
 
 
 def summarize(result: RunResult, *, largest: int = 10) -> dict[str, Any]:

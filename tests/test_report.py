@@ -1,4 +1,5 @@
 import json
+import os
 from datetime import datetime
 
 import pytest
@@ -60,6 +61,16 @@ def test_report_writes_the_three_files(result, tmp_path):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "clusters.jsonl", "deduplicated.jsonl", "pairs.jsonl"
     ]  # fmt: skip
+
+
+def test_report_outputs_get_the_permissions_of_any_new_file(result, tmp_path):
+    """Not the owner-only mode of a temporary file: the outputs are for others to read."""
+    old_mask = os.umask(0o027)
+    try:
+        written = write_outputs(result, tmp_path / "out")
+    finally:
+        os.umask(old_mask)
+    assert [path.stat().st_mode & 0o777 for path in written] == [0o640, 0o640, 0o640]
 
 
 def test_report_output_error_when_out_is_a_file(result, tmp_path):
