@@ -208,3 +208,13 @@ def test_shingle_ordered_batch_equals_each_text_alone(config, monkeypatch):
         for position, text in enumerate(texts):
             assert np.array_equal(batch[position], ordered_shingles(text, config))
             assert batch[position].dtype == np.uint32
+
+
+def test_shingle_inverse_byte_powers_undo_the_byte_powers():
+    modulus = 2**64
+    assert int(shingle._BYTE_BASE) * shingle._BYTE_BASE_INVERSE % modulus == 1
+    for size in (1, 5, 300, 5_000_000):  # the last beyond the cached capacities
+        powers, inverses = shingle._byte_powers(size), shingle._inverse_byte_powers(size)
+        for k in {0, size // 2, size - 1}:
+            assert int(inverses[k]) == pow(int(shingle._BYTE_BASE), -(k + 1), modulus)
+            assert int(powers[k]) * int(inverses[k]) % modulus == 1
