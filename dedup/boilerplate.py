@@ -328,14 +328,19 @@ def clean_blocks(
     return _clean(original, normalized, _template_positions(normalized, keys, frequent), config)
 
 
+def is_template(keys: np.ndarray, frequent: np.ndarray) -> np.ndarray:
+    """Whether each block key is one of the run's template keys (``frequent``, sorted)."""
+    if frequent.size == 0:
+        return np.zeros(keys.size, dtype=bool)
+    at = np.minimum(np.searchsorted(frequent, keys), frequent.size - 1)
+    return frequent[at] == keys
+
+
 def _template_positions(
     article_blocks: list[str], keys: np.ndarray, frequent: np.ndarray
 ) -> set[int]:
     repeats = Counter(article_blocks)
-    found = np.zeros(len(article_blocks), dtype=bool)
-    if frequent.size and keys.size:
-        at = np.minimum(np.searchsorted(frequent, keys), frequent.size - 1)
-        found = frequent[at] == keys
+    found = is_template(keys, frequent) if keys.size else np.zeros(len(article_blocks), bool)
     return {
         i
         for i, block in enumerate(article_blocks)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .boilerplate import CleanedArticle, clean_blocks
+from .boilerplate import CleanedArticle, clean_blocks, is_template
 from .config import BoilerplateConfig
 
 # Block count, whether the blocks as written are kept, and the byte lengths of the five fields.
@@ -178,10 +178,7 @@ class RecordColumns:
             return empty_block
         if self.keys.size != int(self.counts.sum()):  # no keys: every article the slow way
             return np.ones(n, dtype=bool)
-        flagged = np.zeros(self.keys.size, dtype=bool)
-        if frequent.size:
-            at = np.minimum(np.searchsorted(frequent, self.keys), frequent.size - 1)
-            flagged = frequent[at] == self.keys
+        flagged = is_template(self.keys, frequent)
         article = np.repeat(np.arange(n), self.counts)
         order = np.lexsort((self.keys, article))
         twice = (self.keys[order][1:] == self.keys[order][:-1]) & (

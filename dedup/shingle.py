@@ -105,12 +105,17 @@ class WordBatch:
 
     def figures(self) -> np.ndarray:
         """Whether each word starts with an ASCII digit."""
-        return (self.initials >= ord("0")) & (self.initials <= ord("9"))
+        return starts_a_figure(self.initials)
 
     def letters(self) -> np.ndarray:
         """Whether each word starts with neither a digit nor ``_`` (the words of
         :data:`dedup.terms.WORD_PATTERN`, but for non-ASCII digits, which count as letters)."""
         return ~self.figures() & (self.initials != ord("_"))
+
+
+def starts_a_figure(initials: np.ndarray) -> np.ndarray:
+    """Whether words with these first bytes are figures: they start with an ASCII digit."""
+    return (initials >= ord("0")) & (initials <= ord("9"))
 
 
 def word_batch(texts: Sequence[str]) -> WordBatch:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from .shingle import WordBatch, word_batch
+from .shingle import WordBatch, starts_a_figure, word_batch
 
 TOKEN_PATTERN = r"(?u)\b\w+\b"
 """Every run of word characters, single letters and figures included (the TF-IDF terms): the
@@ -112,7 +112,7 @@ def count_words(words: WordBatch, *, letters_only: bool = False) -> TermChunk:
     by_number = np.flatnonzero(occurs_first)  # the first occurrences, in text order
     return TermChunk(
         terms=hashes[by_number],
-        figures=(initials[by_number] >= ord("0")) & (initials[by_number] <= ord("9")),
+        figures=starts_a_figure(initials[by_number]),
         indptr=np.searchsorted(entry_text, np.arange(n_texts + 1)).astype(np.int64),
         indices=(entries - entry_text * width).astype(np.int32),
         counts=counts.astype(np.int32),
@@ -142,7 +142,7 @@ def count_words_by_hash(words: WordBatch) -> TermChunk:
     initials = words.initials[first]
     return TermChunk(
         terms=hashes[first],
-        figures=(initials >= ord("0")) & (initials <= ord("9")),
+        figures=starts_a_figure(initials),
         indptr=np.searchsorted(entry_text[by_text], np.arange(n_texts + 1)).astype(np.int64),
         indices=term_of_entry[by_text].astype(np.int32),
         counts=counts[by_text].astype(np.int32),
@@ -190,7 +190,7 @@ def document_frequencies(words: WordBatch) -> TermFrequencies:
     initials = words.initials[first[by_occurrence]]
     return TermFrequencies(
         terms=hashes[first[by_occurrence]],
-        figures=(initials >= ord("0")) & (initials <= ord("9")),
+        figures=starts_a_figure(initials),
         df=df[by_occurrence],
         documents=len(words),
     )
