@@ -43,7 +43,6 @@ from .terms import (
     TermFrequencies,
     count_terms,
     count_words,
-    count_words_by_hash,
     document_frequencies,
 )
 from .tfidf import TfidfWeights, own_titles, pair_cosines
@@ -328,7 +327,7 @@ def verify_batch(batch: PairBatch) -> tuple[list[Match], float]:
         weights: TfidfWeights = batch.weights.get()
         if words is None:
             words = word_batch(texts)
-        vectors = weights.vectors(count_words_by_hash(words))
+        vectors = weights.vectors_of_words(words)
         cosines = pair_cosines(vectors, local[:, 0], local[:, 1])
     shingles = make_shingle_batch(texts, config.shingle, words)
     matches = verify_pairs(

@@ -119,34 +119,132 @@ def count_words(words: WordBatch, *, letters_only: bool = False) -> TermChunk:
     )
 
 
+@dataclass(frozen=True)
+class TermEntries:
+    """The distinct (term, text) pairs of a chunk of texts, listed term by term (terms in
+    hash order, each term's texts ascending): what :func:`count_words_by_hash` sorts by text,
+    and :meth:`dedup.tfidf.TfidfWeights.vectors_of_words` by text and column.
+
+    Attributes:
+        terms: the chunk's terms (``uint64`` word hashes), sorted.
+        figures: whether each term is a figure.
+        texts: each entry's text.
+        indices: each entry's term, a position in ``terms``.
+        counts: how often the text holds the term.
+        documents: how many texts the chunk has.
+    """
+
+    terms: np.ndarray
+    figures: np.ndarray
+    texts: np.ndarray
+    indices: np.ndarray
+    counts: np.ndarray
+    documents: int
+
+
+def term_entries(words: WordBatch) -> TermEntries:
+    """The (term, text) entries of texts from their word hashes, with one sort of the words:
+    sorted by hash, each term's words come in text order, so each entry is a run."""
+    hashes, n_texts = words.hashes, len(words)
+    if hashes.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return TermEntries(hashes, empty.astype(bool), empty, empty, empty, n_texts)
+    order, starts = _group(hashes)
+    # Text numbers in the smallest type: the gather in hash order then misses the cache less.
+    text_type = np.uint16 if n_texts <= 1 << 16 else np.int64
+    texts = np.repeat(np.arange(n_texts, dtype=text_type), words.sizes)[order]
+    entry_starts = np.flatnonzero(starts | _changes(texts))
+    # Every term starts an entry, so the terms can be numbered over the entries alone.
+    first = order[starts]
+    return TermEntries(
+        terms=hashes[first],
+        figures=starts_a_figure(words.initials[first]),
+        texts=texts[entry_starts],
+        indices=np.cumsum(starts[entry_starts]) - 1,
+        counts=np.diff(entry_starts, append=hashes.size),
+        documents=n_texts,
+    )
+
+
 def count_words_by_hash(words: WordBatch) -> TermChunk:
     """:func:`count_words`, but the terms numbered in order of their hashes rather than of
     first occurrence: for texts whose counts only become vectors against a fitted vocabulary
-    (:meth:`dedup.tfidf.TfidfWeights.vectors`), where the numbering does not matter. It takes
-    one sort of the words instead of two: sorted by hash, each term's words come in text
-    order, so each (term, text) entry is a run, and a stable counting sort of the entries
-    by text lists each text's terms in ascending order."""
-    hashes, n_texts = words.hashes, len(words)
-    if hashes.size == 0:
+    (:meth:`dedup.tfidf.TfidfWeights.vectors`), where the numbering does not matter.
+
+    It takes one sort of the words instead of two (:func:`term_entries`), and the entries are
+    then sorted by (text, term) as packed 64-bit keys (:class:`PackedKeys`), which lists each
+    text's terms in ascending order: 9 ms for a million entries, where a stable argsort by
+    text and the gathers after it took 30 ms.
+    """
+    entries = term_entries(words)
+    n_texts = entries.documents
+    if entries.terms.size == 0:
         return count_words(words)
-    order, starts = _group(hashes)
-    texts = np.repeat(np.arange(n_texts, dtype=np.int64), words.sizes)[order]
-    entry_starts = np.flatnonzero(starts | _changes(texts))
-    counts = np.diff(np.append(entry_starts, hashes.size))
-    term_of_entry = np.cumsum(starts)[entry_starts] - 1
-    entry_text = texts[entry_starts]
-    # numpy sorts 16-bit integers stably by radix, in linear time.
-    narrow = entry_text.astype(np.uint16) if n_texts <= 1 << 16 else entry_text
-    by_text = np.argsort(narrow, kind="stable")
-    first = order[starts]
-    initials = words.initials[first]
+    indptr = np.zeros(n_texts + 1, dtype=np.int64)
+    np.cumsum(np.bincount(entries.texts, minlength=n_texts), out=indptr[1:])
+    fields = (entries.texts, entries.indices, entries.counts)
+    keys = PackedKeys.of(fields, (n_texts, entries.terms.size, int(entries.counts.max()) + 1))
+    if keys is None:  # too many texts, terms and words for 63 bits: sorted stably by text
+        by_text = np.argsort(entries.texts, kind="stable")
+        indices, counts = entries.indices[by_text], entries.counts[by_text]
+    else:
+        keys.sort()
+        indices, counts = keys.field(1, np.int32), keys.field(2, np.int32)
     return TermChunk(
-        terms=hashes[first],
-        figures=starts_a_figure(initials),
-        indptr=np.searchsorted(entry_text[by_text], np.arange(n_texts + 1)).astype(np.int64),
-        indices=term_of_entry[by_text].astype(np.int32),
-        counts=counts[by_text].astype(np.int32),
+        terms=entries.terms,
+        figures=entries.figures,
+        indptr=indptr,
+        indices=indices.astype(np.int32, copy=False),
+        counts=counts.astype(np.int32, copy=False),
     )
+
+
+class PackedKeys:
+    """Rows of small non-negative integers (``fields[i][k]`` in ``[0, sizes[i])``) packed into
+    one ``uint64`` key each, the first field in the highest bits: sorting the keys with numpy's
+    plain sort, which is vectorized, sorts the rows, several times faster than an argsort and
+    the gathers of each field after it. Rows fit in 63 bits, so a key with its highest bit set
+    sorts after every row: a field of -1 (all bits set, as ``uint64``) gives one.
+
+    Built only through :meth:`of`; fields are read back with :meth:`field`. Every step runs in
+    place or straight into its result: a temporary of 8 bytes per row costs as much again in
+    first writes to fresh memory as the pass over it.
+    """
+
+    def __init__(self, keys: np.ndarray, widths: tuple[int, ...]) -> None:
+        self.keys = keys
+        self.widths = widths
+
+    @classmethod
+    def of(cls, fields: Sequence[np.ndarray], sizes: Sequence[int]) -> PackedKeys | None:
+        """The rows' keys, ``None`` when the fields take more than 63 bits."""
+        widths = tuple(max(1, (size - 1).bit_length()) for size in sizes)
+        if sum(widths) > 63:
+            return None
+        keys = np.asarray(fields[0]).astype(np.uint64)
+        for field, width in zip(fields[1:], widths[1:], strict=True):
+            keys <<= np.uint64(width)
+            np.bitwise_or(keys, field, out=keys, casting="unsafe", dtype=np.uint64)
+        return cls(keys, widths)
+
+    def sort(self) -> None:
+        self.keys.sort()
+
+    def field(self, position: int, dtype: type, stop: int | None = None) -> np.ndarray:
+        """Field ``position`` of the first ``stop`` keys (all of them by default)."""
+        keys = self.keys[:stop]
+        shift = sum(self.widths[position + 1 :])
+        values = keys >> np.uint64(shift) if shift else keys
+        result: np.ndarray = np.empty(keys.size, dtype=dtype)
+        mask = np.uint64((1 << self.widths[position]) - 1)
+        np.bitwise_and(values, mask, out=result, casting="unsafe")
+        return result
+
+    def starts(self, values: np.ndarray, stop: int | None = None) -> np.ndarray:
+        """Where each of ``values`` of the first field starts among the first ``stop`` sorted
+        keys (``stop`` for values after them all)."""
+        shift = np.uint64(sum(self.widths[1:]))
+        return np.searchsorted(self.keys[:stop], values.astype(np.uint64) << shift)
 
 
 @dataclass(frozen=True)
@@ -216,10 +314,15 @@ def _group(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     n = hashes.size
     bits = np.uint64(max(1, (n - 1).bit_length()))
-    keys = (hashes >> bits << bits) | np.arange(n, dtype=np.uint64)
+    low = (np.uint64(1) << bits) - np.uint64(1)
+    # In place, on one array: temporaries of 8 bytes per word cost as much as the sort.
+    keys = hashes >> bits
+    keys <<= bits
+    keys |= np.arange(n, dtype=np.uint64)
     keys.sort()
-    order = (keys & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)
-    starts = _changes(keys >> bits)
+    starts = _changes(keys | low)  # where the bits above the positions change
+    keys &= low
+    order = keys.view(np.int64)  # positions are below 2**63: the same values
     if np.array_equal(starts, _changes(hashes[order])):
         return order, starts
     order = np.argsort(hashes, kind="stable")

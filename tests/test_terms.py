@@ -7,6 +7,7 @@ from dedup.shingle import WordBatch, word_batch, word_hashes
 from dedup.terms import (
     TOKEN_PATTERN,
     WORD_PATTERN,
+    PackedKeys,
     TermCounter,
     _HashIndex,
     count_terms,
@@ -262,3 +263,112 @@ def test_terms_without_any_term_gives_zero_vectors():
     assert reranker.matrix_.shape == (2, 1)
     assert reranker.cosine(0, 1) == 0.0
     assert reranker.transform(["oil"]).shape == (1, 1)
+
+
+def count_words_by_hash_sorting_by_text(words: WordBatch):
+    """The former formulation of count_words_by_hash: the entries in hash order, then a
+    stable argsort by text."""
+    hashes, n_texts = words.hashes, len(words)
+    order = np.argsort(hashes, kind="stable")
+    starts = np.ones(hashes.size, dtype=bool)
+    starts[1:] = hashes[order][1:] != hashes[order][:-1]
+    texts = np.repeat(np.arange(n_texts, dtype=np.int64), words.sizes)[order]
+    changes = np.ones(hashes.size, dtype=bool)
+    changes[1:] = texts[1:] != texts[:-1]
+    entry_starts = np.flatnonzero(starts | changes)
+    counts = np.diff(np.append(entry_starts, hashes.size))
+    term_of_entry = np.cumsum(starts)[entry_starts] - 1
+    entry_text = texts[entry_starts]
+    by_text = np.argsort(entry_text, kind="stable")
+    first = order[starts]
+    return (
+        hashes[first],
+        (words.initials[first] >= ord("0")) & (words.initials[first] <= ord("9")),
+        np.searchsorted(entry_text[by_text], np.arange(n_texts + 1)),
+        term_of_entry[by_text],
+        counts[by_text],
+    )
+
+
+WORD_CASES = [
+    TEXTS,
+    ["one"],
+    ["", "", ""],
+    ["", "a a a a", ""],
+    ["10 10 x 10", "x 10", "9 9 9", "_a 1b b1 ٣"],
+    [" ".join(f"w{i % 37}" for i in range(500)), "w1 w2", "", "w36 w36"],
+]
+
+
+@pytest.mark.parametrize("texts", WORD_CASES)
+def test_terms_counted_by_hash_equal_the_former_formulation(texts):
+    words = word_batch([normalize_text(text) for text in texts])
+    if words.hashes.size == 0:
+        return  # both give count_words's empty chunk
+    chunk = count_words_by_hash(words)
+    terms, figures, indptr, indices, counts = count_words_by_hash_sorting_by_text(words)
+    assert chunk.terms.dtype == np.uint64 and chunk.terms.tolist() == terms.tolist()
+    assert chunk.figures.tolist() == figures.tolist()
+    assert chunk.indptr.dtype == np.int64 and chunk.indptr.tolist() == indptr.tolist()
+    assert chunk.indices.dtype == np.int32 and chunk.indices.tolist() == indices.tolist()
+    assert chunk.counts.dtype == np.int32 and chunk.counts.tolist() == counts.tolist()
+
+
+def test_terms_counted_by_hash_when_the_keys_do_not_pack(monkeypatch):
+    """Texts, terms and counts too many for 63 bits: the entries are sorted by text stably."""
+    words = word_batch(TEXTS)
+    packed = count_words_by_hash(words)
+    monkeypatch.setattr(PackedKeys, "of", classmethod(lambda cls, fields, sizes: None))
+    unpacked = count_words_by_hash(words)
+    for field in ("terms", "figures", "indptr", "indices", "counts"):
+        assert getattr(unpacked, field).dtype == getattr(packed, field).dtype
+        assert getattr(unpacked, field).tolist() == getattr(packed, field).tolist()
+
+
+def test_terms_counted_by_hash_keep_hashes_sharing_their_high_bits_apart():
+    words = WordBatch(
+        hashes=np.array([5, 4, 5, 6, 4, 4], dtype=np.uint64),
+        offsets=np.array([0, 3, 3, 6]),
+        initials=np.array([ord(c) for c in "a1a1a1"], dtype=np.uint8),
+    )
+    chunk = count_words_by_hash(words)
+    expected = count_words_by_hash_sorting_by_text(words)
+    for got, want in zip(
+        (chunk.terms, chunk.figures, chunk.indptr, chunk.indices, chunk.counts),
+        expected,
+        strict=True,
+    ):
+        assert got.tolist() == want.tolist()
+    assert chunk.terms.tolist() == [4, 5, 6]
+    assert chunk.counts.tolist() == [1, 2, 2, 1]
+
+
+def test_packed_keys_sort_rows_as_lexsort():
+    rng = np.random.default_rng(3)
+    first = rng.integers(0, 7, 500).astype(np.uint16)
+    second = rng.integers(0, 1000, 500)
+    third = rng.integers(0, 3, 500).astype(np.int32)
+    keys = PackedKeys.of((first, second, third), (7, 1000, 3))
+    assert keys is not None
+    keys.sort()
+    order = np.lexsort((third, second, first))
+    assert keys.field(0, np.int64).tolist() == first[order].tolist()
+    assert keys.field(1, np.int32).tolist() == second[order].tolist()
+    assert keys.field(2, np.int64).tolist() == third[order].tolist()
+    assert keys.field(1, np.int64, stop=10).tolist() == second[order][:10].tolist()
+    starts = keys.starts(np.arange(8))
+    assert starts.tolist() == np.searchsorted(first[order], np.arange(8)).tolist()
+    assert PackedKeys.of((first, second), (1 << 40, 1 << 24)) is None
+    assert PackedKeys.of((first, second), (1 << 40, 1 << 23)) is not None
+
+
+def test_packed_keys_with_a_field_of_minus_one_sort_last():
+    keys = PackedKeys.of(
+        (np.array([1, 0, 1, 0]), np.array([-1, 2, 0, -1]), np.array([3, 1, 2, 0])), (2, 3, 4)
+    )
+    assert keys is not None
+    keys.sort()
+    assert keys.field(1, np.int64, stop=2).tolist() == [2, 0]
+    assert keys.field(0, np.int64, stop=2).tolist() == [0, 1]
+    assert keys.starts(np.arange(3), stop=2).tolist() == [0, 1, 2]
+    assert (keys.keys[2:] >= np.uint64(1 << 63)).all()
