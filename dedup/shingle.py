@@ -379,8 +379,7 @@ def char_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     # Words, and the first non-word character after each word, as a space.
     kept = is_word.copy()
     kept[1:] |= is_word[:-1]
-    kept_before = np.zeros(kept.size + 1, dtype=np.int64)
-    np.cumsum(kept, out=kept_before[1:])
+    kept_before = _counts_before(kept)
     # Each text's stretch (the text and its separator) ends with the character after its
     # last word, when it has one: that one ends the text, and goes. It is the last kept
     # character of the stretch: the first whose count of kept characters up to it reaches
@@ -395,6 +394,19 @@ def char_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     np.cumsum(counts, out=offsets[1:])
     # One np.compress rather than two masks: a third of the time.
     return _char_units(np.compress(kept, spaced)), offsets
+
+
+def _counts_before(flags: np.ndarray) -> np.ndarray:
+    """How many of ``flags`` are true before each position, and in all (``flags.size + 1``
+    counts).
+
+    As ``int32`` when they fit: a third of the time of ``int64`` counts in the shingle
+    pipeline (half the memory to write, in arrays of hundreds of kilobytes).
+    """
+    dtype = np.int32 if flags.size < 2**31 else np.int64
+    counts = np.zeros(flags.size + 1, dtype=dtype)
+    np.cumsum(flags, dtype=dtype, out=counts[1:])
+    return counts
 
 
 @functools.cache
@@ -502,9 +514,7 @@ def _sort_unique_segments(
     if inside is not None:
         distinct &= inside
     distinct[starts[counts > 0]] = True  # an article's first hash is new to it
-    distinct_before = np.zeros(hashes.size + 1, dtype=np.int64)
-    np.cumsum(distinct, out=distinct_before[1:])
-    offsets = distinct_before[np.append(starts, hashes.size)]
+    offsets = _counts_before(distinct)[np.append(starts, hashes.size)].astype(np.int64)
     # np.compress takes half the time of indexing with the mask.
     return np.compress(distinct, hashes), offsets
 
