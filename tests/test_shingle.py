@@ -322,3 +322,11 @@ def test_shingle_fmix64_high_bits_are_those_of_fmix64():
     expected = [_fmix64(v) >> 32 for v in values.tolist()]
     high = shingle._fmix64_high_bits(values.copy(), np.empty_like(values))
     assert high.dtype == np.uint32 and high.tolist() == expected
+
+
+def test_shingle_counts_before_are_running_counts_from_zero():
+    rng = np.random.default_rng(2)
+    for flags in (np.zeros(0, dtype=bool), np.ones(1, dtype=bool), rng.random(1000) < 0.3):
+        counts = shingle._counts_before(flags)
+        assert counts.dtype == np.int32
+        assert counts.tolist() == [0, *np.cumsum(flags, dtype=np.int64).tolist()]
