@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 
 from .boilerplate import normalize_blocks
 from .config import ShingleConfig, VerifyConfig
-from .shingle import make_shingle_batch, ordered_shingle_batch
+from .shingle import make_shingle_batch, ordered_shingle_batch, sorted_unique_batch
 from .tfidf import TfidfReranker
 from .types import DUPLICATE_RELATIONS, Match, Relation
 
@@ -384,9 +384,9 @@ class _Features:
         """Ordered word shingles of many articles in one batch."""
         missing = sorted(set(positions) - self._ordered.keys())
         batch = ordered_shingle_batch([self._texts[p] for p in missing], self._word_config)
+        unique = sorted_unique_batch(batch)  # np.unique of each, all at once
         self._ordered.update(
-            (position, (ordered, np.unique(ordered)))
-            for position, ordered in zip(missing, batch.to_list(), strict=True)
+            zip(missing, zip(batch.to_list(), unique.to_list(), strict=True), strict=True)
         )
 
     def ordered(self, position: int) -> tuple[np.ndarray, np.ndarray]:

@@ -218,3 +218,115 @@ def test_shingle_inverse_byte_powers_undo_the_byte_powers():
         for k in {0, size // 2, size - 1}:
             assert int(inverses[k]) == pow(int(shingle._BYTE_BASE), -(k + 1), modulus)
             assert int(powers[k]) * int(inverses[k]) % modulus == 1
+
+
+def _bmp_texts():
+    """Texts of the Basic Multilingual Plane only (the UTF-16 path of char_hashes), lone
+    surrogates too, with ASCII ones: edge cases and random ones."""
+    rng = random.Random(7)
+    texts = [t for t in _unicode_texts() if all(ord(c) < 0x10000 for c in t)]
+    texts += ["\ud800 lone", "x\udfffy", "abcd", "abcde", "a, b", "...", "one", " x ", "\t"]
+    alphabet = "ab_9 .,-'\té–日"
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(300)]
+    return texts
+
+
+def test_shingle_char_units_of_bmp_texts_are_the_characters_of_the_words_joined_by_spaces():
+    for texts in (_bmp_texts(), [t for t in _bmp_texts() if t.isascii()], ["", "!!"], ["ab"], []):
+        units, offsets = char_hashes(texts)
+        assert units.dtype == np.uint64 and offsets.tolist()[0] == 0
+        assert len(offsets) == len(texts) + 1
+        for position, text in enumerate(texts):
+            joined = re.sub(r"\W+", " ", text).strip(" ")
+            expected = [_fmix64(ord(c) + 0xC2B2AE3D27D4EB4F) for c in joined]
+            assert units[offsets[position] : offsets[position + 1]].tolist() == expected, text
+
+
+_MULTIPLIERS = shingle._POSITION_MULTIPLIERS
+_SHORT_SALT = 0x9216D5D98979FB1B
+
+
+def _reference_ngrams(units, size):
+    """The n-gram hashes of one article's units in text order, in Python integers."""
+    mask = (1 << 64) - 1
+    if not units:
+        return []
+    if len(units) < size:
+        total = sum(u * m for u, m in zip(units, _MULTIPLIERS, strict=False)) & mask
+        return [_fmix64(total ^ _SHORT_SALT) >> 32]
+    return [
+        _fmix64(sum(u * m for u, m in zip(units[i : i + size], _MULTIPLIERS, strict=False)) & mask)
+        >> 32
+        for i in range(len(units) - size + 1)
+    ]
+
+
+@pytest.mark.parametrize("size", [1, 2, 5, 8])
+def test_shingle_ngram_hashes_match_a_python_reference(size, monkeypatch):
+    """Ordered n-grams, then sorted and unique per article, by either way of sorting."""
+    for texts in ([*_unicode_texts(), "abcdefgh " * 30, "x" * 200], _bmp_texts()):
+        units, offsets = char_hashes(texts)
+        expected = [
+            _reference_ngrams(units[offsets[i] : offsets[i + 1]].tolist(), size)
+            for i in range(len(texts))
+        ]
+        hashes, counts = shingle._ngram_sequence(units, offsets, size)
+        assert hashes.dtype == np.uint32
+        assert counts.tolist() == [len(e) for e in expected]
+        assert hashes.tolist() == [h for e in expected for h in e]
+        for mean in (0, 10**9):  # each article sorted alone, or one sort of 64-bit keys
+            monkeypatch.setattr(shingle, "_SEGMENT_SORT_MIN_MEAN", mean)
+            unique, unique_offsets = shingle.ngram_hashes(units, offsets, size)
+            assert unique.dtype == np.uint32 and unique_offsets.dtype == np.int64
+            assert [
+                unique[unique_offsets[i] : unique_offsets[i + 1]].tolist()
+                for i in range(len(texts))
+            ] == [sorted(set(e)) for e in expected]
+
+
+@pytest.mark.parametrize("mean", [0, 64, 10**9])
+def test_shingle_sorted_unique_batch_is_np_unique_of_each_article(mean, monkeypatch):
+    monkeypatch.setattr(shingle, "_SEGMENT_SORT_MIN_MEAN", mean)
+    rng = np.random.default_rng(3)
+    sizes = [0, 0, 1, 2, 5, 0, 300, 64, 65, 1, 0]
+    arrays = [rng.integers(0, 40, size).astype(np.uint32) for size in sizes]
+    arrays[6] = rng.integers(0, 2**32, 300, dtype=np.uint64).astype(np.uint32)
+    arrays[7][:] = 2**32 - 1  # all repeats, of the highest value
+    offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
+    np.cumsum([a.size for a in arrays], out=offsets[1:])
+    batch = shingle.ShingleBatch(hashes=np.concatenate(arrays), offsets=offsets)
+    before = batch.hashes.copy()
+    unique = shingle.sorted_unique_batch(batch)
+    assert np.array_equal(batch.hashes, before)  # the batch is left as it was
+    assert unique.hashes.dtype == np.uint32 and unique.offsets.dtype == np.int64
+    for got, array in zip(unique.to_list(), arrays, strict=True):
+        assert got.dtype == np.uint32 and np.array_equal(got, np.unique(array))
+    empty = shingle.ShingleBatch(np.zeros(0, dtype=np.uint32), np.zeros(1, dtype=np.int64))
+    assert shingle.sorted_unique_batch(empty).to_list() == []
+
+
+def test_shingle_batch_to_list_is_np_split():
+    batch = make_shingle_batch(TEXTS, ShingleConfig(kind="char", shingle_size=5))
+    listed = batch.to_list()
+    split = np.split(batch.hashes, batch.offsets[1:-1])
+    assert len(listed) == len(split) == len(TEXTS)
+    for got, expected in zip(listed, split, strict=True):
+        assert got.dtype == expected.dtype and np.array_equal(got, expected)
+        assert got.base is not None  # a view, as np.split gives
+
+
+def test_shingle_fmix64_high_bits_are_those_of_fmix64():
+    rng = np.random.default_rng(5)
+    values = rng.integers(0, 2**64, 1000, dtype=np.uint64, endpoint=False)
+    values[:3] = [0, 1, 2**64 - 1]
+    expected = [_fmix64(v) >> 32 for v in values.tolist()]
+    high = shingle._fmix64_high_bits(values.copy(), np.empty_like(values))
+    assert high.dtype == np.uint32 and high.tolist() == expected
+
+
+def test_shingle_counts_before_are_running_counts_from_zero():
+    rng = np.random.default_rng(2)
+    for flags in (np.zeros(0, dtype=bool), np.ones(1, dtype=bool), rng.random(1000) < 0.3):
+        counts = shingle._counts_before(flags)
+        assert counts.dtype == np.int32
+        assert counts.tolist() == [0, *np.cumsum(flags, dtype=np.int64).tolist()]
