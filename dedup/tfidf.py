@@ -127,8 +127,10 @@ def _tfidf_of_entries(
         return None
     keys.sort()
     kept = int(np.count_nonzero(columns >= 0))
-    indptr = keys.starts(np.arange(n_rows + 1), stop=kept).astype(np.int32)
-    indices = keys.field(1, np.int32, stop=kept)
+    # scipy's index type: 32 bits unless the entries outnumber them.
+    index_type = np.int32 if kept < 2**31 else np.int64
+    indptr = keys.starts(np.arange(n_rows + 1), stop=kept).astype(index_type)
+    indices = keys.field(1, index_type, stop=kept)
     # TfidfTransformer's steps: sublinear tf, times idf, rows scaled to unit length.
     data = keys.field(2, np.float32, stop=kept)
     np.log(data, data)
