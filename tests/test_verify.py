@@ -12,10 +12,13 @@ from dedup.shingle import make_shingle_batch, ordered_shingles
 from dedup.tfidf import TfidfReranker
 from dedup.verify import (
     _NUMBER,
+    RELATION_CODES,
+    EvidenceColumns,
     PairEvidence,
     _Features,
     _numbers_in_context,
     classify,
+    classify_columns,
     fact_agreement,
     overlap_scores,
     passage_scores,
@@ -391,3 +394,89 @@ def test_verify_pairs_gives_the_verdicts_of_every_measure_taken(config):
     assert [(m.a, m.b, m.relation) for m in matches] == expected
     relations = {relation for *_, relation in expected}
     assert {"exact", "contained", "near"} <= relations  # the cases the corpus is made for
+
+
+def _classify_one_by_one(evidence: PairEvidence, config: VerifyConfig) -> str | None:
+    """The rules of classify, written out for one pair (the reference of the columns)."""
+    compared = evidence.facts_agreeing + evidence.facts_conflicting
+    facts_differ = evidence.facts_conflicting > config.max_fact_conflicts * compared
+    short = evidence.smaller_size < config.min_contained_shingles
+    other_title = (
+        evidence.title_similarity is not None
+        and evidence.title_similarity < config.short_title_similarity
+    )
+    short_and_unlike = short and (other_title or evidence.jaccard < config.short_near_threshold)
+
+    def contained(ab: float, ba: float, threshold: float) -> bool:
+        return max(ab, ba) >= threshold and abs(ab - ba) >= config.containment_margin
+
+    agree = (
+        evidence.title_similarity is None
+        or evidence.title_similarity >= config.passage_title_similarity
+    )
+    lead = evidence.passage_first_lead if agree else evidence.passage_lead
+    passage = (
+        not short
+        and evidence.passage_density >= config.passage_density
+        and evidence.passage_share >= config.passage_share
+        and lead <= config.passage_lead
+    )
+    if not (facts_differ or short_and_unlike):
+        if evidence.same_text:
+            return "exact"
+        if not short and (
+            contained(
+                evidence.containment_ab, evidence.containment_ba, config.containment_threshold
+            )
+            or contained(
+                evidence.char_containment_ab,
+                evidence.char_containment_ba,
+                config.char_containment_threshold,
+            )
+        ):
+            return "contained"
+        if (
+            evidence.jaccard >= config.near_threshold
+            or evidence.char_jaccard >= config.char_near_threshold
+            or passage
+        ):
+            return "near"
+    if config.related and evidence.cosine >= config.related_threshold:
+        return "related"
+    return None
+
+
+@pytest.mark.parametrize("related", [True, False])
+def test_verify_classify_columns_equal_the_rules_pair_by_pair(related):
+    config = VerifyConfig(related=related)
+    rng = random.Random(7)
+    # Values at, around and far from every threshold.
+    shares = [0.0, 0.05, 0.2, 0.35, 0.5, 0.55, 0.6, 0.69, 0.7, 0.71, 0.89, 0.9, 0.95, 1.0]
+    evidence = [
+        PairEvidence(
+            same_text=rng.random() < 0.2,
+            jaccard=rng.choice(shares),
+            containment_ab=rng.choice(shares),
+            containment_ba=rng.choice(shares),
+            smaller_size=rng.choice([0, 5, 19, 20, 21, 300]),
+            cosine=rng.choice(shares),
+            title_similarity=rng.choice([None, *shares]),
+            facts_agreeing=rng.choice([0, 1, 9, 10]),
+            facts_conflicting=rng.choice([0, 1, 2]),
+            char_jaccard=rng.choice(shares),
+            char_containment_ab=rng.choice(shares),
+            char_containment_ba=rng.choice(shares),
+            passage_density=rng.choice(shares),
+            passage_share=rng.choice(shares),
+            passage_lead=rng.choice([0, 1, 1_000_000]),
+            passage_first_lead=rng.choice([0, 1, 1_000_000]),
+        )
+        for _ in range(5_000)
+    ]
+    codes = classify_columns(EvidenceColumns.of(evidence), config)
+    found = [RELATION_CODES[code] for code in codes.tolist()]
+    expected = [_classify_one_by_one(pair, config) for pair in evidence]
+    assert found == expected
+    assert set(expected) == {None, "exact", "contained", "near", "related"} - (
+        set() if related else {"related"}
+    )
