@@ -13,6 +13,7 @@ how many there are.
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections.abc import Sequence
@@ -33,7 +34,7 @@ from .errors import InputError
 from .executor import Shared
 from .ingest import FieldMap, RecordChunk, parse_chunk
 from .normalize import normalize_text
-from .records import ArticleRecord, RecordColumns
+from .records import RecordColumns, pack_record
 from .report import Mark, feed_line, feed_record, jsonl_line
 from .shingle import make_shingle_batch, word_batch
 from .signature import compute_signature_batch
@@ -157,20 +158,23 @@ def scan_batch(batch: Batch, spill: str, templates: bool, originals: bool = Fals
             [article.source for article in articles], [normalized for _, normalized in blocks]
         )
         bodies: list[int] = keys.bodies.tolist()
-        article_keys = keys.split()
+        # Each article's keys as a slice of the chunk's keys as bytes (ArticleRecord.pack).
+        key_bytes = keys.keys.astype("<u8").tobytes()
+        key_bounds = (keys.offsets * keys.keys.itemsize).tolist()
+        article_keys = [key_bytes[start:stop] for start, stop in itertools.pairwise(key_bounds)]
         distinct, offsets = keys.distinct, keys.distinct_offsets
     else:
         bodies = []
-        article_keys = [np.zeros(0, dtype=np.uint64)] * len(articles)
+        article_keys = [b""] * len(articles)
         distinct, offsets = np.zeros(0, dtype=np.uint64), np.zeros(1, dtype=np.int64)
     packed = [
-        ArticleRecord(
-            blocks=normalized,
-            keys=own_keys,
-            title=article.title,
-            normalized_title=normalize_text(article.title),
-            original=original if originals else None,
-        ).pack()
+        pack_record(
+            normalized,
+            own_keys,
+            article.title,
+            normalize_text(article.title),
+            original if originals else None,
+        )
         for article, (original, normalized), own_keys in zip(
             articles, blocks, article_keys, strict=True
         )

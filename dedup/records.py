@@ -43,19 +43,14 @@ class ArticleRecord:
     original: list[str] | None = None
 
     def pack(self) -> bytes:
-        """The record as bytes. Blocks hold no line breaks (normalized or stripped), so they are
-        stored joined by one. Not compressed: zlib at its fastest level cost 30 µs per article
-        and 10 µs per read back of each, several times the rest of the record's handling,
-        to save 40% of a temporary file about the size of the input."""
-        fields = [
-            "\n".join(self.blocks).encode("utf-8"),
+        """The record as bytes (:func:`pack_record`)."""
+        return pack_record(
+            self.blocks,
             self.keys.astype("<u8").tobytes(),
-            self.title.encode("utf-8"),
-            self.normalized_title.encode("utf-8"),
-            b"" if self.original is None else "\n".join(self.original).encode("utf-8"),
-        ]
-        header = _HEADER.pack(len(self.blocks), self.original is not None, *map(len, fields))
-        return header + b"".join(fields)
+            self.title,
+            self.normalized_title,
+            self.original,
+        )
 
     @classmethod
     def unpack(cls, packed: bytes) -> ArticleRecord:
@@ -84,6 +79,34 @@ class ArticleRecord:
             frequent,
             config,
         )
+
+
+def pack_record(
+    blocks: Sequence[str],
+    keys: bytes,
+    title: str,
+    normalized_title: str,
+    original: Sequence[str] | None,
+) -> bytes:
+    """:meth:`ArticleRecord.pack` of the record of these fields, ``keys`` given as their
+    little-endian bytes: the first pass packs its articles' records this way, with the keys of
+    a chunk turned into bytes at once, rather than making an ArticleRecord and an array of
+    keys of each (two thirds of the time of packing one).
+
+    Blocks hold no line breaks (normalized or stripped), so they are stored joined by one. Not
+    compressed: zlib at its fastest level cost 30 µs per article and 10 µs per read back of
+    each, several times the rest of the record's handling, to save 40% of a temporary file
+    about the size of the input.
+    """
+    fields = [
+        "\n".join(blocks).encode("utf-8"),
+        keys,
+        title.encode("utf-8"),
+        normalized_title.encode("utf-8"),
+        b"" if original is None else "\n".join(original).encode("utf-8"),
+    ]
+    header = _HEADER.pack(len(blocks), original is not None, *map(len, fields))
+    return header + b"".join(fields)
 
 
 def _split_blocks(joined: str, count: int) -> list[str]:

@@ -1,3 +1,4 @@
+import re
 from collections import Counter
 
 import numpy as np
@@ -14,7 +15,7 @@ from dedup.boilerplate import (
     split_blocks,
 )
 from dedup.config import BoilerplateConfig
-from dedup.normalize import normalize_text
+from dedup.normalize import join_hyphenated, normalize_text
 
 
 def test_boilerplate_split_blocks_lines_of_web_text():
@@ -36,6 +37,71 @@ def test_boilerplate_split_blocks_rejoins_hard_wrapped_wire_paragraphs():
         "The dry period means the temporao will be late this year.",
         "Arrivals for the week were 155,221 bags of 60 kilos.",
     ]
+
+
+def _split_blocks_line_by_line(text: str) -> list[str]:
+    """split_blocks as first written, a line at a time: what the faster one must give."""
+    lines = join_hyphenated(text).splitlines()
+    stripped = [line.strip() for line in lines]
+    filled = [len(line) for line, content in zip(lines, stripped, strict=True) if content]
+    wrapped = (
+        len(filled) >= 4
+        and max(filled) <= 100
+        and sum(length <= 80 for length in filled) >= 0.9 * len(filled)
+    )
+    if not wrapped:
+        return [content for content in stripped if content]
+    blocks: list[str] = []
+    current: list[str] = []
+    for line, content in zip(lines, stripped, strict=True):
+        if not content or re.match(r"^[ \t]+\S", line):
+            if current:
+                blocks.append(" ".join(current))
+            current = [content] if content else []
+        else:
+            current.append(content)
+    if current:
+        blocks.append(" ".join(current))
+    return blocks
+
+
+_WRAPPED = ["Short line one of wire copy", "second line", "third line here", "fourth line"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\r\n".join(_WRAPPED),  # CRLF
+        "\x85".join(_WRAPPED),
+        "\u2028".join(_WRAPPED) + "\u2029" + "    indented after a paragraph separator",
+        "\n".join(_WRAPPED) + "\r",
+        "\x0b\x0c".join(_WRAPPED) + "\x1c\x1d\x1e".join(_WRAPPED),
+        "\n    ".join(_WRAPPED),  # indented by blanks
+        "\n\t".join(_WRAPPED),  # by tabs
+        "\n \t ".join(_WRAPPED),
+        "\n  \x1f".join(_WRAPPED),  # a blank then a unit separator: not indented
+        "\n \u00a0".join(_WRAPPED),  # a blank then a no-break space: not indented
+        "\n\u3000".join(_WRAPPED),
+        "    " + "\n".join(_WRAPPED),  # the first line indented
+        "\n\n".join(_WRAPPED),  # blank lines
+        "\n \t\n".join(_WRAPPED) + "\n   \n\n",  # blank lines of spaces, at the end too
+        "\n\n\n    " + "\n".join(_WRAPPED),
+        "  \t".join(_WRAPPED) + "\n" + "\n".join(_WRAPPED),  # tabs inside lines
+        "\n".join(line + "  " for line in _WRAPPED),  # trailing blanks
+        "\n".join(line + "\u2003" for line in _WRAPPED),
+        "\n".join(_WRAPPED) + "\ninfor-\n    mation gov-  \r\nernment well-\n\nknown",  # hyphens
+        "\n".join(["x" * 85] + _WRAPPED * 3),  # a long line among short ones
+        "\n".join(["x" * 85] * 2 + _WRAPPED),  # too many long lines
+        "\n".join(["x" * 101] + _WRAPPED * 5),
+        "\n".join(["\u00a0" * 101] + _WRAPPED),  # a long blank line does not count
+        "\n".join(_WRAPPED[:3]) + "\n\n",  # too few lines
+        "Web text\n\n  A paragraph per line.  \n\tAnother\n",
+        "",
+        " \n\t\n",
+    ],
+)
+def test_boilerplate_split_blocks_as_line_by_line(text: str) -> None:
+    assert split_blocks(text) == _split_blocks_line_by_line(text)
 
 
 def test_boilerplate_removes_a_shared_site_template(stories, site_template):
@@ -141,6 +207,19 @@ def test_boilerplate_block_keys_count_as_the_strings_do(stories, site_template):
         "\ufb01ne \u2126 STRASSE Stra\u00dfe",
         "",
         "   \n\n  ",
+        "\u00a8\n\u00a8x\ny\u00b4\nz",  # blocks that NFKC starts or ends with a blank
+        "a\u00ad b\nc \u200b\n\u200b d",  # dropped characters leave blanks
+        "\u039f\u0394\u03a5\u03a3\u03a3\u0395\u03a5\u03a3 \u03a3 \u03c3\u03c2\n"
+        "\u0130stanbul \u0131",  # Greek sigmas, Turkish i
+        "\u13a0\u13a1 \uab70\uab71\n\U00010400\U00010428 \U0001d504",  # Cherokee, Deseret
+        # many characters to fold
+        "\u0410\u0411\u0412\u0413\u0414\u0415\u0416\u0417\u0418\u0419 \u00c9T\u00c9",
+        "\n".join(_WRAPPED)
+        + "\n    \u201cQuoted\u201d \u00a3 5\t\u2014 wire\n"
+        + "\n".join(_WRAPPED),
+        "\n    ".join(_WRAPPED) + "\nrun  of blanks",
+        "\n    ".join(_WRAPPED) + "\ntab\tinside",
+        "tab\t\n" + "\n".join(_WRAPPED),  # a tab outside every block
     ],
 )
 def test_normalize_blocks_normalizes_each_block_as_normalize_text_does(text):

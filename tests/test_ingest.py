@@ -378,6 +378,83 @@ def test_ingest_error_json_line_not_an_object(tmp_path: Path, line: str, kind: s
         read_articles([path])
 
 
+def _json_line_as_first_parsed(raw: bytes, origin: str) -> dict[str, Any] | str:
+    """What a JSON line gave when every line went through json.loads: the object, or the
+    message of the error."""
+    try:
+        line = raw.decode("utf-8-sig").rstrip("\r\n")
+    except UnicodeDecodeError as error:
+        return f"{origin}: not valid UTF-8 (byte {raw[error.start]:#04x})"
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        return f"{origin}: malformed JSON: {error.msg} (column {error.colno})"
+    if not isinstance(record, dict):
+        return f"{origin}: expected a JSON object; got {type(record).__name__}"
+    return record
+
+
+_JSON_LINES = [
+    b'{"id": "a", "text": "body", "n": 1.5e3, "t": true, "x": null, "l": [1, {"b": "c"}]}',
+    b'{"id": "a"}\r',
+    b'{"id": "a"}\r\n',
+    b'{"id": "a"} \t ',
+    b'{"id": "a"}\n',
+    b'{"id": "a"}\x0b',  # not a space JSON allows
+    b'{"id": "a"} x',
+    b'{"id": "a"}{"id": "b"}',
+    b'{"id": "a"}, {"id": "b"}',
+    b'{"id": "a", "id": "b"}',  # the last of equal keys
+    b'{"id": "a", "text": NaN, "m": -Infinity}',
+    b'{"id": "\\ud800", "s": "\\u00e9\\ud83d\\ude00"}',
+    '{"id": "caf\u00e9", "text": "\u201cq\u201d"}'.encode(),
+    b'{"id": "a", "text": }',
+    b'{"id": "a", "text": "b"',
+    b'{"id": "a", "text": "tab\tinside"}',  # a control character in a string
+    b'{"id": "a", "text": "\xff"}',  # not UTF-8
+    b"{",
+    b"{}",
+    b'\xef\xbb\xbf{"id": "a"}',  # a BOM
+    b'  {"id": "a"}',
+    b"[1, 2]",
+    b'"text"',
+    b"7",
+    b"\xff",
+]
+
+
+@pytest.mark.parametrize("raw", _JSON_LINES)
+def test_ingest_json_line_as_json_loads_parses_it(raw: bytes) -> None:
+    parsed = ingest._parse_json_line(raw, "f.jsonl:3")
+    expected = _json_line_as_first_parsed(raw, "f.jsonl:3")
+    assert (str(parsed) if isinstance(parsed, InputError) else parsed) == expected
+
+
+def test_ingest_parse_chunk_of_good_and_bad_lines() -> None:
+    lines = [json.dumps({"id": f"r{i}", "text": BODY_ONE}).encode() for i in range(3)]
+    lines[1:1] = _JSON_LINES
+    chunk = ingest.RecordChunk("f.jsonl", list(range(7, 7 + len(lines))), lines=lines)
+    for keep in (None, [i % 3 != 1 for i in range(len(lines))]):
+        parsed = ingest.parse_chunk(chunk, FieldMap(), keep)
+        expected = []
+        for position, raw in enumerate(lines):
+            if keep is not None and not keep[position]:
+                continue
+            origin = f"f.jsonl:{7 + position}"
+            record = _json_line_as_first_parsed(raw, origin)
+            if isinstance(record, dict):
+                try:
+                    article = ingest.record_to_article(record, origin, FieldMap())
+                except InputError as error:
+                    record = str(error)
+                else:
+                    record = repr(article)
+            expected.append(record)
+        assert [
+            str(item) if isinstance(item, InputError) else repr(item) for item in parsed
+        ] == expected
+
+
 @pytest.mark.parametrize(
     "record",
     [
@@ -437,6 +514,23 @@ def test_ingest_error_lone_surrogate_names_field_and_line(tmp_path: Path) -> Non
     result = read_articles([path], on_error="skip")
     assert [article.text for article in result.articles] == ["smile \U0001f600 pair"]
     assert result.skipped == [message]
+
+
+@pytest.mark.parametrize(
+    ("record", "field"),
+    [
+        ({"id": "\ud800", "title": 5, "text": "\ud800"}, "'id' holds a lone surrogate"),
+        ({"id": "a", "title": 5, "text": "\ud800", "source": 6}, "'title' must be a string"),
+        ({"id": "a", "title": "\udc00", "text": "\ud800"}, "'title' holds a lone surrogate"),
+        ({"id": "a", "text": "caf\u00e9 \ud800", "source": 6}, "'text' holds a lone surrogate"),
+        ({"id": "a", "text": "ok", "source": "\ud800", "url": 7}, "'source' holds a lone"),
+        ({"id": "a", "text": "ok", "url": "\ud800", "published": "x"}, "'url' holds a lone"),
+    ],
+)
+def test_ingest_error_first_bad_field_is_named(record: dict[str, Any], field: str) -> None:
+    """Fields are checked in one order: id, title, text, source, url, published."""
+    with pytest.raises(InputError, match=f"^f:1: field {re.escape(field)}"):
+        ingest.record_to_article(record, "f:1", FieldMap())
 
 
 def test_ingest_error_non_utf8_jsonl_names_line(tmp_path: Path) -> None:

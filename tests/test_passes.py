@@ -5,6 +5,7 @@ import pytest
 from conftest import make_article, mixed_records
 
 from dedup.boilerplate import block_keys, body_key, normalize_blocks
+from dedup.normalize import normalize_text
 from dedup.passes import NO_DATE, Batch, published_order, scan_batch
 from dedup.records import ArticleRecord
 from dedup.spill import Spill, read_records
@@ -31,6 +32,16 @@ def test_scan_batch_keys_are_each_articles_own(stories, site_template, templates
     assert scan.ids == [article.id for article in articles]
     alone = [block_keys(a.source, normalize_blocks(a.text)[1]) for a in articles]
     packed = [ArticleRecord.unpack(data).keys.tolist() for data in records]
+    no_keys = np.zeros(0, dtype=np.uint64)
+    assert records == [  # the bytes of each article's ArticleRecord
+        ArticleRecord(
+            blocks=normalize_blocks(a.text)[1],
+            keys=keys if templates else no_keys,
+            title=a.title,
+            normalized_title=normalize_text(a.title),
+        ).pack()
+        for a, keys in zip(articles, alone, strict=True)
+    ]
     if not templates:
         assert scan.bodies == [] and scan.keys.size == 0 and scan.offsets.tolist() == [0]
         assert packed == [[] for _ in articles]
