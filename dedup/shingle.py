@@ -42,6 +42,9 @@ _SHORT_TEXT_SALT = _U64(0x9216D5D98979FB1B)
 # chunk's arrays then stay in the processor's cache: 250k characters shingled 30% faster than
 # 4M (the sort, and each pass over the arrays).
 _CHUNK_BYTES = 250_000
+# Bytes per piece of the polynomial hashes of whole texts (_segment_polynomials): in the first
+# pass, right after the blocks are made, pieces of 64k bytes took half the time of 250k ones.
+_POLYNOMIAL_PIECE_BYTES = 65_536
 _WORD_CHARACTER = re.compile(r"\w")
 # Bytes of ASCII word characters (what ``\w`` matches in ASCII text), and every byte of a
 # multi-byte UTF-8 sequence: non-ASCII texts have their non-word characters replaced first.
@@ -261,28 +264,71 @@ def text_hashes(texts: Sequence[str], salts: np.ndarray | None = None) -> np.nda
     """A 64-bit hash of each whole text: :func:`segment_hashes` of its UTF-8 bytes, with its
     salt (``salts[i]``, when given).
 
-    The texts are hashed about ``_CHUNK_BYTES`` characters at a time, each piece encoded into
-    one buffer: its arrays stay in the processor's cache and its byte powers are the cached
-    ones. A text's bytes are found from its characters' count: in a buffer of as many bytes as
-    characters (ASCII, most news) they are the same, and otherwise a character starts at every
-    byte that does not continue a UTF-8 sequence.
+    The ASCII texts (most news) are joined into one string and encoded at once, the others
+    into another: encoding a string that holds a single character beyond ASCII steps through
+    every character (0.7 µs per article of 1,300 characters), an ASCII one is copied. An ASCII
+    text has as many bytes as characters; another's bytes are found in its buffer
+    (:func:`_byte_offsets`). Each buffer is hashed by :func:`_segment_polynomials`.
     """
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    is_ascii = list(map(str.isascii, texts))
+    if all(is_ascii):
+        polynomials = _segment_polynomials(_utf8_buffer("".join(texts)), lengths)
+    else:
+        polynomials = np.zeros(len(texts), dtype=np.uint64)
+        narrow = np.fromiter(is_ascii, dtype=bool, count=len(texts))
+        ascii_texts = "".join(itertools.compress(texts, is_ascii))
+        polynomials[narrow] = _segment_polynomials(_utf8_buffer(ascii_texts), lengths[narrow])
+        wide = np.flatnonzero(~narrow)
+        buffer = _utf8_buffer("".join([texts[i] for i in wide.tolist()]))
+        byte_ends = _byte_offsets(buffer, np.cumsum(lengths[wide]))
+        lengths[wide] = np.diff(byte_ends, prepend=0)
+        polynomials[wide] = _segment_polynomials(buffer, lengths[wide])
+    mixed = polynomials + lengths.astype(np.uint64) * _LENGTH_MULTIPLIER
+    if salts is not None:
+        mixed += salts
+    return _fmix64(mixed)
+
+
+def _utf8_buffer(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+
+
+def _segment_polynomials(buffer: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The polynomial of :func:`segment_hashes`, ``sum(buffer[start + j] * B**j)`` modulo
+    2**64, of each of consecutive segments of the given lengths that fill ``buffer``.
+
+    The buffer is taken about ``_POLYNOMIAL_PIECE_BYTES`` bytes at a time (whole segments), so
+    that the products of its bytes and powers stay in the processor's cache. The bytes are
+    copied into one array of 64-bit integers made once and multiplied by the powers in place
+    (a fifth less time than multiplying the bytes, which numpy casts in small buffers), and
+    each non-empty segment's products are summed by ``np.add.reduceat`` at the segments'
+    starts (an empty segment's polynomial is 0): half the time of a running sum taken at
+    each segment's start and end.
+    """
+    polynomials = np.zeros(lengths.size, dtype=np.uint64)
     ends = np.cumsum(lengths)
+    starts = ends - lengths
     total = int(ends[-1]) if ends.size else 0
-    cuts = np.searchsorted(ends, np.arange(_CHUNK_BYTES, total, _CHUNK_BYTES), side="right")
-    bounds = np.unique(np.concatenate([[0], cuts, [len(texts)]])).tolist()
-    parts = [np.zeros(0, dtype=np.uint64)]
-    for start, stop in itertools.pairwise(bounds):
-        joined = "".join(texts[start:stop])
-        buffer = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
-        text_ends = ends[start:stop] - (ends[start - 1] if start else 0)
-        if buffer.size != len(joined):
-            text_ends = _byte_offsets(buffer, text_ends)
-        text_starts = np.concatenate([[0], text_ends[:-1]])
-        piece_salts = None if salts is None else salts[start:stop]
-        parts.append(segment_hashes(buffer, text_starts, text_ends, piece_salts))
-    return np.concatenate(parts)
+    step = _POLYNOMIAL_PIECE_BYTES
+    cuts = np.searchsorted(ends, np.arange(step, total, step), side="right")
+    bounds = np.unique(np.concatenate([[0], cuts, [lengths.size]]).astype(np.int64))
+    piece_starts, piece_ends = starts[bounds[:-1]], ends[bounds[1:] - 1]
+    products = np.empty(int((piece_ends - piece_starts).max(initial=0)), dtype=np.uint64)
+    pieces = zip(
+        itertools.pairwise(bounds.tolist()), piece_starts.tolist(), piece_ends.tolist(), strict=True
+    )
+    for (first, stop), begin, end in pieces:
+        if end == begin:
+            continue
+        size = end - begin
+        piece = products[:size]
+        np.copyto(piece, buffer[begin:end])
+        np.multiply(piece, _byte_powers(size), out=piece)
+        filled = first + np.flatnonzero(lengths[first:stop])
+        at = starts[filled] - begin
+        polynomials[filled] = np.add.reduceat(piece, at) * _inverse_byte_powers(size)[at]
+    return polynomials
 
 
 def _byte_offsets(buffer: np.ndarray, characters: np.ndarray) -> np.ndarray:

@@ -3,8 +3,9 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from conftest import make_article, mixed_records, wrap_in_template
+from conftest import make_article, mixed_records, text_hashes_before, wrap_in_template
 
+from dedup import boilerplate
 from dedup.boilerplate import (
     TemplateCounter,
     block_keys,
@@ -279,3 +280,25 @@ def test_boilerplate_chunk_keys_of_no_articles_are_empty():
     assert keys.keys.size == 0 and keys.bodies.size == 0 and keys.distinct.size == 0
     assert keys.offsets.tolist() == [0] and keys.distinct_offsets.tolist() == [0]
     assert keys.split() == []
+
+
+def test_boilerplate_chunk_keys_equal_the_former_text_hashes(monkeypatch):
+    """Every field of chunk_keys as it was with the former text_hashes: empty articles, one
+    block, repeated blocks, non-ASCII blocks, many sources."""
+    sources = [f"site{i % 13}" if i % 5 else None for i in range(60)] + ["", "ü"]
+    pool = ["subscribe now", "the story", "", "café über straße", "日本語のニュース", "😀 émoji"]
+    pool += [f"block {i} " * (i % 9) for i in range(40)]
+    articles = [[pool[(i * 7 + j * 3) % len(pool)] for j in range(i % 6)] for i in range(62)]
+    articles[3] = ["one block"]
+    articles[4] = ["repeated", "repeated", "other", "repeated"]
+    articles[5] = ["ascii only", "so far"]
+    cases = [(sources, articles), ([], []), (["site"], [[]]), (["site", "site"], [[], [""]])]
+    cases.append((sources[:1], [["ä"]]))
+    for case_sources, case_articles in cases:
+        new = chunk_keys(case_sources, case_articles)
+        with monkeypatch.context() as patch:
+            patch.setattr(boilerplate, "text_hashes", text_hashes_before)
+            before = chunk_keys(case_sources, case_articles)
+        for field in ("keys", "offsets", "bodies", "distinct", "distinct_offsets"):
+            got, expected = getattr(new, field), getattr(before, field)
+            assert got.dtype == expected.dtype and got.tolist() == expected.tolist(), field

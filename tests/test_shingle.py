@@ -3,6 +3,7 @@ import re
 
 import numpy as np
 import pytest
+from conftest import text_hashes_before
 
 from dedup import shingle
 from dedup.config import ShingleConfig
@@ -330,3 +331,20 @@ def test_shingle_counts_before_are_running_counts_from_zero():
         counts = shingle._counts_before(flags)
         assert counts.dtype == np.int32
         assert counts.tolist() == [0, *np.cumsum(flags, dtype=np.int64).tolist()]
+
+
+@pytest.mark.parametrize("piece_bytes", [65_536, 40, 7, 1])
+def test_shingle_text_hashes_equal_the_former_formulation(piece_bytes, monkeypatch):
+    """ASCII texts, other ones and both mixed, empty ones, texts longer than a piece, line
+    feeds inside texts: the same hashes as the former text_hashes, in pieces of any size."""
+    monkeypatch.setattr(shingle, "_POLYNOMIAL_PIECE_BYTES", piece_bytes)
+    rng = random.Random(7)
+    unicode_texts = _unicode_texts()
+    ascii_texts = [*TEXTS, "", "a", "two\nlines", "x" * 100, " ", ""]
+    ascii_texts = [text for text in ascii_texts if text.isascii()]
+    mixed = ascii_texts + unicode_texts
+    rng.shuffle(mixed)
+    for texts in (ascii_texts, unicode_texts, mixed, [""], ["", ""], ["é"], ["a"], []):
+        salts = np.array([rng.getrandbits(64) for _ in texts], dtype=np.uint64)
+        assert text_hashes(texts, salts).tolist() == text_hashes_before(texts, salts).tolist()
+        assert text_hashes(texts).tolist() == text_hashes_before(texts).tolist()
