@@ -306,7 +306,6 @@ def _segment_polynomials(buffer: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     starts (an empty segment's polynomial is 0): half the time of a running sum taken at
     each segment's start and end.
     """
-    polynomials = np.zeros(lengths.size, dtype=np.uint64)
     ends = np.cumsum(lengths)
     starts = ends - lengths
     total = int(ends[-1]) if ends.size else 0
@@ -314,20 +313,31 @@ def _segment_polynomials(buffer: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     cuts = np.searchsorted(ends, np.arange(step, total, step), side="right")
     bounds = np.unique(np.concatenate([[0], cuts, [lengths.size]]).astype(np.int64))
     piece_starts, piece_ends = starts[bounds[:-1]], ends[bounds[1:] - 1]
-    products = np.empty(int((piece_ends - piece_starts).max(initial=0)), dtype=np.uint64)
+    # The non-empty segments, where each piece's are among them, and where each starts in its
+    # piece: found for all pieces at once, so that a piece costs three numpy calls (with 64k
+    # pieces, their calls were a sixth of the time).
+    filled = np.flatnonzero(lengths)
+    piece_filled = np.searchsorted(filled, bounds)
+    at = starts[filled] - np.repeat(piece_starts, np.diff(piece_filled))
+    capacity = int((piece_ends - piece_starts).max(initial=0))
+    products = np.empty(capacity, dtype=np.uint64)
+    powers = _byte_powers(capacity)
+    sums = np.empty(filled.size, dtype=np.uint64)
     pieces = zip(
-        itertools.pairwise(bounds.tolist()), piece_starts.tolist(), piece_ends.tolist(), strict=True
+        itertools.pairwise(piece_filled.tolist()),
+        piece_starts.tolist(),
+        piece_ends.tolist(),
+        strict=True,
     )
     for (first, stop), begin, end in pieces:
-        if end == begin:
+        if first == stop:  # empty segments only: no bytes
             continue
-        size = end - begin
-        piece = products[:size]
+        piece = products[: end - begin]
         np.copyto(piece, buffer[begin:end])
-        np.multiply(piece, _byte_powers(size), out=piece)
-        filled = first + np.flatnonzero(lengths[first:stop])
-        at = starts[filled] - begin
-        polynomials[filled] = np.add.reduceat(piece, at) * _inverse_byte_powers(size)[at]
+        np.multiply(piece, powers[: piece.size], out=piece)
+        np.add.reduceat(piece, at[first:stop], out=sums[first:stop])
+    polynomials = np.zeros(lengths.size, dtype=np.uint64)
+    polynomials[filled] = sums * _inverse_byte_powers(capacity)[at]
     return polynomials
 
 
