@@ -33,7 +33,7 @@ from .config import DedupConfig
 from .errors import InputError
 from .executor import Shared
 from .ingest import FieldMap, RecordChunk, parse_chunk
-from .normalize import normalize_text
+from .normalize import normalize_texts
 from .records import RecordColumns, pack_record
 from .report import Mark, feed_line, feed_record, jsonl_line
 from .shingle import make_shingle_batch, word_batch
@@ -167,16 +167,18 @@ def scan_batch(batch: Batch, spill: str, templates: bool, originals: bool = Fals
         bodies = []
         article_keys = [b""] * len(articles)
         distinct, offsets = np.zeros(0, dtype=np.uint64), np.zeros(1, dtype=np.int64)
+    # The chunk's titles normalized together (normalize_texts): a call per title cost more.
+    titles = normalize_texts([article.title for article in articles])
     packed = [
         pack_record(
             normalized,
             own_keys,
             article.title,
-            normalize_text(article.title),
+            title,
             original if originals else None,
         )
-        for article, (original, normalized), own_keys in zip(
-            articles, blocks, article_keys, strict=True
+        for article, (original, normalized), own_keys, title in zip(
+            articles, blocks, article_keys, titles, strict=True
         )
     ]
     seconds["templates"] = time.process_time() - started

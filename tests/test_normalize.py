@@ -1,3 +1,4 @@
+import random
 import sys
 import unicodedata
 
@@ -8,6 +9,7 @@ from dedup.normalize import (
     fold_text_by_characters,
     join_hyphenated,
     normalize_text,
+    normalize_texts,
     tokenize,
 )
 
@@ -86,3 +88,27 @@ def test_normalize_what_folding_utf8_relies_on() -> None:
             assert all(char.casefold() == char for char in folded), hex(code)
     for code in range(128):
         assert chr(code).casefold().encode() == bytes([code]).lower()
+
+
+def test_normalize_texts_is_normalize_text_of_each():
+    """Titles of every kind together: ASCII ones with every ASCII space, runs of them and
+    blanks at the edges, empty ones, non-ASCII ones; one with a line feed of its own."""
+    rng = random.Random(11)
+    alphabet = ["a", "B", "-", " ", "  ", "\t", "\x0b", "\x0c", "\r", "\x1c", "\x1f", "x"]
+    ascii_titles = ["".join(rng.choices(alphabet, k=rng.randint(0, 12))) for _ in range(300)]
+    ascii_titles += ["", " ", "Plain Title", "  Padded  ", "A  b\tc"]
+    other_titles = ["Café  \u201cquoted\u201d ", "\u2028Ünïcode\u3000", "ﬁ"]
+    cases = [
+        [],
+        [""],
+        ["", ""],
+        [" "],
+        ascii_titles,
+        other_titles,
+        ascii_titles + other_titles,
+        rng.sample(ascii_titles + other_titles, 100),
+        ["in-\nformation", "Two  Lines"],  # a line feed of its own
+        ["Résumé\nnew", "plain"],
+    ]
+    for titles in cases:
+        assert normalize_texts(titles) == [normalize_text(title) for title in titles], titles
