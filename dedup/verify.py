@@ -624,7 +624,9 @@ def passage_columns(
 
     Pair ``k`` is articles ``firsts[k]`` and ``seconds[k]`` of ``shingles``. Whole arrays of
     the pairs' shingles laid end to end replace the dozen numpy calls per pair of
-    :func:`_stretch`: a sixth of the time on the pairs of a 200k-article corpus.
+    :func:`_stretch` and the two binary searches: a third of the time (0.3 CPU s instead
+    of 0.85, the sort into unique shingles included) on the 23,000 such pairs of the
+    200k-article corpus.
     """
     shared_first, shared_second = _shared_unique(shingles.unique, firsts, seconds)
     share_a, density_a, lead_a = _stretch_columns(shingles, firsts, shared_first)
