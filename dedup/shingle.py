@@ -533,6 +533,28 @@ def sorted_unique_batch(batch: ShingleBatch) -> ShingleBatch:
     return ShingleBatch(hashes=hashes, offsets=offsets)
 
 
+def sorted_unique_inverse_batch(batch: ShingleBatch) -> tuple[ShingleBatch, np.ndarray]:
+    """:func:`sorted_unique_batch` of ``batch``, and where each of ``batch``'s hashes lies
+    among its article's sorted unique hashes (``np.unique(..., return_inverse=True)`` of each
+    article), as ``int64`` positions within the article, in ``batch.hashes``'s order."""
+    sizes = batch.sizes
+    starts = np.repeat(np.arange(len(batch), dtype=np.uint64) << _U64(32), sizes)
+    keys = starts | batch.hashes  # the article in the high 32 bits: its run stays in place
+    # One argsort of 64-bit keys: a third less time than an argsort per article.
+    order = np.argsort(keys)
+    ranked = keys[order]
+    distinct = np.empty(ranked.size, dtype=bool)
+    distinct[:1] = True
+    np.not_equal(ranked[1:], ranked[:-1], out=distinct[1:])
+    distinct_before = _counts_before(distinct).astype(np.int64)
+    offsets = distinct_before[batch.offsets]
+    inverse = np.empty(ranked.size, dtype=np.int64)
+    inverse[order] = distinct_before[1:] - 1  # a repeat takes the place of its first copy
+    inverse -= np.repeat(offsets[:-1], sizes)
+    unique = ShingleBatch(hashes=np.compress(distinct, ranked).astype(np.uint32), offsets=offsets)
+    return unique, inverse
+
+
 # Below this many hashes per article on average, one sort of 64-bit keys (each hash with its
 # article in the high bits) beats sorting each article on its own, which costs a Python call
 # per article.

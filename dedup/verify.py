@@ -20,7 +20,12 @@ from rapidfuzz import fuzz
 
 from .boilerplate import normalize_blocks
 from .config import ShingleConfig, VerifyConfig
-from .shingle import make_shingle_batch, ordered_shingle_batch, sorted_unique_batch
+from .shingle import (
+    ShingleBatch,
+    make_shingle_batch,
+    ordered_shingle_batch,
+    sorted_unique_inverse_batch,
+)
 from .tfidf import TfidfReranker
 from .types import DUPLICATE_RELATIONS, Match, Relation
 
@@ -563,16 +568,6 @@ def _stretch(shared: np.ndarray) -> tuple[float, float, int]:
     return span / shared.size, float(np.count_nonzero(shared[first : last + 1])) / span, lead
 
 
-def _members(values: np.ndarray, sorted_unique: np.ndarray) -> np.ndarray:
-    """``np.isin(values, sorted_unique)`` for a sorted array of unique values: one binary
-    search per value, no sort."""
-    if sorted_unique.size == 0:
-        return np.zeros(values.size, dtype=bool)
-    at = np.searchsorted(sorted_unique, values)
-    at[at == sorted_unique.size] = 0
-    return sorted_unique[at] == values  # type: ignore[no-any-return]
-
-
 def passage_scores(first: np.ndarray, second: np.ndarray) -> tuple[float, float, int, int]:
     """``(density, share, later_lead, earlier_lead)`` of a copied passage between two texts'
     ordered shingle hashes: the lower density of the two shared stretches, the larger share
@@ -594,6 +589,136 @@ def _passage_scores(
     )
 
 
+@dataclass(frozen=True)
+class OrderedShingles:
+    """Word shingles of many articles for :func:`passage_columns`.
+
+    Attributes:
+        ordered: each article's shingle hashes in text order, repeats kept.
+        unique: the same, sorted and unique.
+        inverse: where each of ``ordered``'s hashes lies in its article's ``unique``.
+    """
+
+    ordered: ShingleBatch
+    unique: ShingleBatch
+    inverse: np.ndarray
+
+    @classmethod
+    def of(cls, texts: Sequence[str], config: ShingleConfig) -> OrderedShingles:
+        return cls.of_batch(ordered_shingle_batch(texts, config))
+
+    @classmethod
+    def of_batch(cls, ordered: ShingleBatch) -> OrderedShingles:
+        unique, inverse = sorted_unique_inverse_batch(ordered)
+        return cls(ordered=ordered, unique=unique, inverse=inverse)
+
+
+PassageColumns = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def passage_columns(
+    shingles: OrderedShingles, firsts: np.ndarray, seconds: np.ndarray
+) -> PassageColumns:
+    """:func:`passage_scores` of many pairs of articles at once, as four columns
+    ``(density, share, later_lead, earlier_lead)``: the same values.
+
+    Pair ``k`` is articles ``firsts[k]`` and ``seconds[k]`` of ``shingles``. Whole arrays of
+    the pairs' shingles laid end to end replace the dozen numpy calls per pair of
+    :func:`_stretch` and the two binary searches: a third of the time (0.3 CPU s instead
+    of 0.85, the sort into unique shingles included) on the 23,000 such pairs of the
+    200k-article corpus.
+    """
+    shared_first, shared_second = _shared_unique(shingles.unique, firsts, seconds)
+    share_a, density_a, lead_a = _stretch_columns(shingles, firsts, shared_first)
+    share_b, density_b, lead_b = _stretch_columns(shingles, seconds, shared_second)
+    return (
+        np.minimum(density_a, density_b),
+        np.maximum(share_a, share_b),
+        np.maximum(lead_a, lead_b),
+        np.minimum(lead_a, lead_b),
+    )
+
+
+def _end_to_end(offsets: np.ndarray, articles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the articles' runs (``values[offsets[i] : offsets[i + 1]]``) lie, one after
+    another, as indices into ``values``; and the runs' lengths."""
+    starts = offsets[articles]
+    sizes = offsets[articles + 1] - starts
+    placed_at = np.cumsum(sizes) - sizes
+    index = np.arange(int(sizes.sum()), dtype=np.int64)
+    index += np.repeat(starts - placed_at, sizes)
+    return index, sizes
+
+
+def _shared_unique(
+    unique: ShingleBatch, firsts: np.ndarray, seconds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each pair in turn, which of the first article's unique shingles the second has,
+    end to end, and which of the second's the first has."""
+    pair_keys = np.arange(firsts.size, dtype=np.uint64) << np.uint64(32)
+    halves = []
+    for articles in (firsts, seconds):
+        index, sizes = _end_to_end(unique.offsets, articles)
+        keys = np.repeat(pair_keys, sizes)
+        keys |= unique.hashes[index]
+        halves.append(keys)
+    keys = np.concatenate(halves)
+    # Each half is sorted (by pair, then hash): a stable argsort merges the two runs in
+    # linear time (timsort), and a key both articles of a pair hold then comes twice in a
+    # row, the first article's copy first. A tenth of the time of a binary search per shingle.
+    order = np.argsort(keys, kind="stable")
+    merged = keys[order]
+    twice = merged[1:] == merged[:-1]
+    shared = np.zeros(keys.size, dtype=bool)
+    shared[order[:-1][twice]] = True
+    shared[order[1:][twice]] = True
+    return shared[: halves[0].size], shared[halves[0].size :]
+
+
+def _stretch_columns(
+    shingles: OrderedShingles, articles: np.ndarray, shared_unique: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_stretch` of each pair's article in ``articles``, given which of its unique
+    shingles the pair's other article has (:func:`_shared_unique`)."""
+    index, sizes = _end_to_end(shingles.ordered.offsets, articles)
+    unique_sizes = shingles.unique.offsets[articles + 1] - shingles.unique.offsets[articles]
+    unique_at = np.cumsum(unique_sizes) - unique_sizes
+    at = shingles.inverse[index]
+    at += np.repeat(unique_at, sizes)
+    return _stretches(shared_unique[at], sizes)
+
+
+def _stretches(shared: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_stretch` of many texts' ``shared`` flags laid end to end (``sizes`` each)."""
+    ends = np.cumsum(sizes)
+    starts = ends - sizes
+    shared_before = np.zeros(shared.size + 1, dtype=np.int64)
+    np.cumsum(shared, out=shared_before[1:])
+    counts = shared_before[ends] - shared_before[starts]
+    any_shared = counts > 0
+    positions = np.flatnonzero(shared)
+    trim = (0.05 * counts).astype(np.int64)  # int(0.05 * count): the same float product
+    if not positions.size:
+        nothing = np.zeros(sizes.size, dtype=np.float64)
+        return nothing, nothing.copy(), np.full(sizes.size, _NO_LEAD, dtype=np.int64)
+    first = positions[np.where(any_shared, shared_before[starts] + trim, 0)]
+    last = positions[np.where(any_shared, shared_before[ends] - 1 - trim, 0)]
+    span = last - first + 1
+    inside = shared_before[last + 1] - shared_before[first]
+    # The same float64 divisions as _stretch's (span / size, count / span).
+    share = np.where(any_shared, span / np.maximum(sizes, 1), 0.0)
+    density = np.where(any_shared, inside / span, 0.0)
+    # Runs of three shared shingles that start in a text and end in the same text.
+    runs = shared[:-2] & shared[1:-1] & shared[2:]
+    runs &= np.arange(2, shared.size) < np.repeat(ends, sizes)[:-2]
+    run_starts = np.flatnonzero(runs)
+    first_run = np.searchsorted(run_starts, starts)
+    found = first_run < run_starts.size
+    run_at = run_starts[np.minimum(first_run, run_starts.size - 1)] if run_starts.size else starts
+    lead = np.where(found & (run_at < ends), run_at - starts, _NO_LEAD)
+    return share, density, lead
+
+
 class _Features:
     """Per-article features that only some pairs need, computed once per article, in batches
     of the articles that need them."""
@@ -608,7 +733,6 @@ class _Features:
         self._figures: dict[int, FigureContexts[str]] = {}
         self._blocks: dict[int, tuple[str, ...]] = {}
         self._block_figures: dict[str, tuple[KeptFigure, ...]] = {}
-        self._ordered: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._word_config = ShingleConfig()
 
     def prepare_chars(self, positions: Iterable[int]) -> None:
@@ -622,29 +746,14 @@ class _Features:
             self.prepare_chars([position])
         return self._chars[position]
 
-    def prepare_ordered(self, positions: Iterable[int]) -> None:
-        """Ordered word shingles of many articles in one batch."""
-        missing = sorted(set(positions) - self._ordered.keys())
-        batch = ordered_shingle_batch([self._texts[p] for p in missing], self._word_config)
-        unique = sorted_unique_batch(batch)  # np.unique of each, all at once
-        self._ordered.update(
-            zip(missing, zip(batch.to_list(), unique.to_list(), strict=True), strict=True)
+    def passages(self, pairs: Sequence[tuple[int, int]]) -> PassageColumns:
+        """:func:`passage_columns` of pairs of articles, from one batch of their shingles."""
+        positions, local = np.unique(np.asarray(pairs).reshape(-1), return_inverse=True)
+        shingles = OrderedShingles.of(
+            [self._texts[p] for p in positions.tolist()], self._word_config
         )
-
-    def ordered(self, position: int) -> tuple[np.ndarray, np.ndarray]:
-        """Word-shingle hashes in text order, repeats kept (for where shared shingles lie),
-        and the same sorted and unique."""
-        if position not in self._ordered:
-            self.prepare_ordered([position])
-        return self._ordered[position]
-
-    def passage(self, first: int, second: int) -> tuple[float, float, int, int]:
-        """:func:`passage_scores` of two articles."""
-        ordered_a, unique_a = self.ordered(first)
-        ordered_b, unique_b = self.ordered(second)
-        return _passage_scores(
-            _stretch(_members(ordered_a, unique_b)), _stretch(_members(ordered_b, unique_a))
-        )
+        local = local.reshape(-1, 2)
+        return passage_columns(shingles, local[:, 0], local[:, 1])
 
     def blocks(self, position: int) -> tuple[str, ...]:
         """An article's blocks, split once. Blocks without a figure are kept: they change no
@@ -854,16 +963,14 @@ def verify_pairs(
         ~np.isin(relations, _DUPLICATE_CODES)
         & _may_hold_passage(evidence, config)
         & ~_short_and_unlike(evidence, config)
-    ).tolist()
-    if passage_pairs:
-        features.prepare_ordered(position for k in passage_pairs for position in ordered[k])
-        for k in passage_pairs:
-            (
-                evidence.passage_density[k],
-                evidence.passage_share[k],
-                evidence.passage_lead[k],
-                evidence.passage_first_lead[k],
-            ) = features.passage(*ordered[k])
+    )
+    if passage_pairs.size:
+        (
+            evidence.passage_density[passage_pairs],
+            evidence.passage_share[passage_pairs],
+            evidence.passage_lead[passage_pairs],
+            evidence.passage_first_lead[passage_pairs],
+        ) = features.passages([ordered[k] for k in passage_pairs.tolist()])
         relations = classify_columns(evidence, config)
 
     # Figures: comparing them is costly, so only pairs that would be duplicates are checked.

@@ -306,6 +306,31 @@ def test_shingle_sorted_unique_batch_is_np_unique_of_each_article(mean, monkeypa
     assert shingle.sorted_unique_batch(empty).to_list() == []
 
 
+def test_shingle_sorted_unique_inverse_batch_is_np_unique_with_inverse():
+    rng = np.random.default_rng(5)
+    sizes = [0, 0, 1, 2, 5, 0, 300, 64, 65, 1, 0]
+    arrays = [rng.integers(0, 40, size).astype(np.uint32) for size in sizes]
+    arrays[6] = rng.integers(0, 2**32, 300, dtype=np.uint64).astype(np.uint32)
+    arrays[7][:] = 2**32 - 1  # all repeats, of the highest value
+    offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
+    np.cumsum([a.size for a in arrays], out=offsets[1:])
+    batch = shingle.ShingleBatch(hashes=np.concatenate(arrays), offsets=offsets)
+    before = batch.hashes.copy()
+    unique, inverse = shingle.sorted_unique_inverse_batch(batch)
+    assert np.array_equal(batch.hashes, before)
+    assert np.array_equal(unique.hashes, shingle.sorted_unique_batch(batch).hashes)
+    assert np.array_equal(unique.offsets, shingle.sorted_unique_batch(batch).offsets)
+    assert unique.hashes.dtype == np.uint32 and unique.offsets.dtype == np.int64
+    assert inverse.dtype == np.int64
+    for i, array in enumerate(arrays):
+        expected, expected_inverse = np.unique(array, return_inverse=True)
+        assert np.array_equal(unique[i], expected)
+        assert np.array_equal(inverse[offsets[i] : offsets[i + 1]], expected_inverse)
+    empty = shingle.ShingleBatch(np.zeros(0, dtype=np.uint32), np.zeros(1, dtype=np.int64))
+    unique, inverse = shingle.sorted_unique_inverse_batch(empty)
+    assert unique.to_list() == [] and inverse.size == 0
+
+
 def test_shingle_batch_to_list_is_np_split():
     batch = make_shingle_batch(TEXTS, ShingleConfig(kind="char", shingle_size=5))
     listed = batch.to_list()

@@ -8,12 +8,13 @@ import pytest
 from dedup.boilerplate import normalize_blocks, split_blocks
 from dedup.config import ShingleConfig, VerifyConfig
 from dedup.normalize import normalize_text
-from dedup.shingle import make_shingle_batch, ordered_shingles
+from dedup.shingle import ShingleBatch, make_shingle_batch, ordered_shingles
 from dedup.tfidf import TfidfReranker
 from dedup.verify import (
     _NUMBER,
     RELATION_CODES,
     EvidenceColumns,
+    OrderedShingles,
     PairEvidence,
     _Features,
     _numbers_in_context,
@@ -21,6 +22,7 @@ from dedup.verify import (
     classify_columns,
     fact_agreement,
     overlap_scores,
+    passage_columns,
     passage_scores,
     shared_count,
     shared_stretch,
@@ -109,6 +111,68 @@ def test_verify_shared_stretch_locates_a_copied_lead():
     share, density, lead = shared_stretch(ordered, np.array([1, 5, 10], dtype=np.uint32))
     assert (share, round(density, 2), lead) == (1.0, 0.3, 1_000_000)
     assert shared_stretch(ordered[:0], ordered) == (0.0, 0.0, 1_000_000)
+
+
+def _passage_columns_of(texts, pairs):
+    """passage_columns of pairs of texts given as arrays of ordered shingle hashes."""
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([text.size for text in texts], out=offsets[1:])
+    hashes = np.concatenate([np.zeros(0, dtype=np.uint32), *texts])
+    shingles = OrderedShingles.of_batch(ShingleBatch(hashes=hashes, offsets=offsets))
+    firsts = np.array([a for a, _ in pairs], dtype=np.int64)
+    seconds = np.array([b for _, b in pairs], dtype=np.int64)
+    columns = passage_columns(shingles, firsts, seconds)
+    assert [column.dtype for column in columns] == [np.float64, np.float64, np.int64, np.int64]
+    return list(zip(*(column.tolist() for column in columns), strict=True))
+
+
+@pytest.mark.parametrize("alphabet", [2, 5, 30, 2**32])
+def test_verify_passage_columns_are_passage_scores_of_each_pair(alphabet):
+    rng = np.random.default_rng(alphabet % 1000)
+    texts = [
+        rng.integers(0, alphabet, rng.integers(0, 51), dtype=np.uint64).astype(np.uint32)
+        for _ in range(120)
+    ]
+    # Copies of parts of other texts, for long shared stretches and runs of three.
+    for i in range(0, 120, 4):
+        source = texts[(i * 7 + 1) % 120]
+        start = int(rng.integers(0, source.size + 1))
+        stop = int(rng.integers(start, source.size + 1))
+        noise = rng.integers(0, alphabet, rng.integers(0, 20), dtype=np.uint64).astype(np.uint32)
+        texts[i] = np.concatenate([noise, source[start:stop], noise[::-1]])
+    pairs = [(int(a), int(b)) for a, b in rng.integers(0, 120, (600, 2))]
+    pairs += [(i, (i * 7 + 1) % 120) for i in range(0, 120, 4)]
+    expected = [passage_scores(texts[a], texts[b]) for a, b in pairs]
+    found = _passage_columns_of(texts, pairs)
+    assert found == expected
+    types = {tuple(type(value) for value in scores) for scores in found + expected}
+    assert types == {(float, float, int, int)}
+
+
+def test_verify_passage_columns_edge_cases():
+    def u32(*values):
+        return np.array(values, dtype=np.uint32)
+
+    texts = [
+        u32(),  # 0: no shingle
+        u32(1),  # 1: fewer than three shingles
+        u32(1, 2),  # 2
+        u32(1, 2, 3),  # 3: exactly one run of three
+        u32(7, 8, 9),  # 4: nothing in common with 1-3
+        u32(1, 9, 2, 9, 3),  # 5: shared but never three in a row
+        np.arange(100, dtype=np.uint32),  # 6
+        np.concatenate([np.arange(1000, 1010, dtype=np.uint32), np.arange(50, dtype=np.uint32)]),
+        np.arange(40, dtype=np.uint32)[::-1].copy(),  # 8: 40 shared, a trim of 2
+        u32(2**32 - 1, 2**32 - 1, 0, 0, 2**32 - 1),  # 9: repeats, extreme values
+        u32(0, 2**32 - 1),  # 10
+        np.full(25, 3, dtype=np.uint32),  # 11: one value, repeated
+    ]
+    pairs = [(a, b) for a in range(len(texts)) for b in range(len(texts))]
+    expected = [passage_scores(texts[a], texts[b]) for a, b in pairs]
+    assert _passage_columns_of(texts, pairs) == expected
+    assert _passage_columns_of(texts, [(0, 0)]) == [(0.0, 0.0, 1_000_000, 1_000_000)]
+    assert _passage_columns_of([u32()], []) == []
+    assert _passage_columns_of(texts, [(6, 7)]) == [(1.0, 46 / 60, 10, 0)]
 
 
 def test_verify_passage_makes_a_padded_truncated_copy_near():
