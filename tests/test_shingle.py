@@ -285,17 +285,23 @@ def test_shingle_ngram_hashes_match_a_python_reference(size, monkeypatch):
             ] == [sorted(set(e)) for e in expected]
 
 
-@pytest.mark.parametrize("mean", [0, 64, 10**9])
-def test_shingle_sorted_unique_batch_is_np_unique_of_each_article(mean, monkeypatch):
-    monkeypatch.setattr(shingle, "_SEGMENT_SORT_MIN_MEAN", mean)
-    rng = np.random.default_rng(3)
+def _edge_batch(seed: int) -> tuple[list[np.ndarray], shingle.ShingleBatch]:
+    """Articles' hashes with empty articles, single values, repeats of 2**32 - 1, an article
+    of exactly 64 and one of 65 (around _SEGMENT_SORT_MIN_MEAN), and the batch of them."""
+    rng = np.random.default_rng(seed)
     sizes = [0, 0, 1, 2, 5, 0, 300, 64, 65, 1, 0]
     arrays = [rng.integers(0, 40, size).astype(np.uint32) for size in sizes]
     arrays[6] = rng.integers(0, 2**32, 300, dtype=np.uint64).astype(np.uint32)
     arrays[7][:] = 2**32 - 1  # all repeats, of the highest value
     offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
     np.cumsum([a.size for a in arrays], out=offsets[1:])
-    batch = shingle.ShingleBatch(hashes=np.concatenate(arrays), offsets=offsets)
+    return arrays, shingle.ShingleBatch(hashes=np.concatenate(arrays), offsets=offsets)
+
+
+@pytest.mark.parametrize("mean", [0, 64, 10**9])
+def test_shingle_sorted_unique_batch_is_np_unique_of_each_article(mean, monkeypatch):
+    monkeypatch.setattr(shingle, "_SEGMENT_SORT_MIN_MEAN", mean)
+    arrays, batch = _edge_batch(3)
     before = batch.hashes.copy()
     unique = shingle.sorted_unique_batch(batch)
     assert np.array_equal(batch.hashes, before)  # the batch is left as it was
@@ -307,14 +313,7 @@ def test_shingle_sorted_unique_batch_is_np_unique_of_each_article(mean, monkeypa
 
 
 def test_shingle_sorted_unique_inverse_batch_is_np_unique_with_inverse():
-    rng = np.random.default_rng(5)
-    sizes = [0, 0, 1, 2, 5, 0, 300, 64, 65, 1, 0]
-    arrays = [rng.integers(0, 40, size).astype(np.uint32) for size in sizes]
-    arrays[6] = rng.integers(0, 2**32, 300, dtype=np.uint64).astype(np.uint32)
-    arrays[7][:] = 2**32 - 1  # all repeats, of the highest value
-    offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
-    np.cumsum([a.size for a in arrays], out=offsets[1:])
-    batch = shingle.ShingleBatch(hashes=np.concatenate(arrays), offsets=offsets)
+    arrays, batch = _edge_batch(5)
     before = batch.hashes.copy()
     unique, inverse = shingle.sorted_unique_inverse_batch(batch)
     assert np.array_equal(batch.hashes, before)
@@ -325,7 +324,7 @@ def test_shingle_sorted_unique_inverse_batch_is_np_unique_with_inverse():
     for i, array in enumerate(arrays):
         expected, expected_inverse = np.unique(array, return_inverse=True)
         assert np.array_equal(unique[i], expected)
-        assert np.array_equal(inverse[offsets[i] : offsets[i + 1]], expected_inverse)
+        assert np.array_equal(inverse[batch.offsets[i] : batch.offsets[i + 1]], expected_inverse)
     empty = shingle.ShingleBatch(np.zeros(0, dtype=np.uint32), np.zeros(1, dtype=np.int64))
     unique, inverse = shingle.sorted_unique_inverse_batch(empty)
     assert unique.to_list() == [] and inverse.size == 0
