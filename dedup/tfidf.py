@@ -65,11 +65,12 @@ class TfidfWeights:
         by column."""
         entries = term_entries(words)
         n_rows, width = entries.documents, len(self.idf)
-        if width == 0 or n_rows == 0 or entries.terms.size == 0:
-            return self.vectors(count_words_by_hash(words))
-        columns = self.columns_of(entries.terms)[entries.indices]
-        matrix = _tfidf_of_entries(entries.texts, columns, entries.counts, n_rows, self.idf)
-        return self.vectors(count_words_by_hash(words)) if matrix is None else matrix
+        if width and n_rows and entries.terms.size:
+            columns = self.columns_of(entries.terms)[entries.indices]
+            matrix = _tfidf_of_entries(entries.texts, columns, entries.counts, n_rows, self.idf)
+            if matrix is not None:
+                return matrix
+        return self.vectors(count_words_by_hash(words))
 
 
 def tfidf_rows(
@@ -85,6 +86,12 @@ def tfidf_rows(
     if n_rows == 0:
         return sparse.csr_matrix((0, width), dtype=np.float32)
     counts = np.asarray(counts)
+    if not np.issubdtype(counts.dtype, np.integer):
+        # The run's count matrix holds its counts as float32: whole numbers, which the packed
+        # sort below takes as integers (the same values, so the same bits).
+        whole = counts.astype(np.int64)
+        if np.array_equal(whole, counts):
+            counts = whole
     if np.issubdtype(counts.dtype, np.integer) and counts.size:
         # Index type as small as the rows allow: less memory to write and to sort from.
         row_type = np.uint16 if n_rows <= 1 << 16 else np.int64

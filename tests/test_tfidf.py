@@ -112,8 +112,12 @@ def test_tfidf_rows_of_unsorted_entries_equal_the_rows_sorted_in_the_matrix(seed
     idf = (rng.random(width) * 10 + 1).astype(np.float32)
     expected = tfidf_rows_sorting_each_row(indptr, columns, counts, idf)
     assert_same_bits(tfidf_rows(indptr, columns, counts, idf), expected)
-    # Float counts (a TermCounter's matrix) take the former path: the same rows.
+    # Whole float counts (a TermCounter's matrix) are taken as integers: the same rows.
     assert_same_bits(tfidf_rows(indptr, columns, counts.astype(np.float32), idf), expected)
+    # Other float counts take the former path.
+    halves = counts.astype(np.float32) + np.float32(0.5)
+    expected = tfidf_rows_sorting_each_row(indptr, columns, halves, idf)
+    assert_same_bits(tfidf_rows(indptr, columns, halves, idf), expected)
 
 
 @pytest.mark.parametrize(
