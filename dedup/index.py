@@ -146,23 +146,26 @@ def _bucket_pairs(keys: np.ndarray, max_bucket_size: int) -> np.ndarray:
     huge = sizes > max_bucket_size
     pairs = [_all_pairs(order, starts[~huge], sizes[~huge])]
     for start, size in zip(starts[huge].tolist(), sizes[huge].tolist(), strict=True):
-        members = order[start : start + size]
+        members = np.sort(order[start : start + size])
         pairs.append(np.column_stack([np.full(size - 1, members[0]), members[1:]]))
     return np.concatenate(pairs)
 
 
 def _group_equal_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A stable order that puts equal rows together, and where each run of equal rows starts.
+    """An order that puts equal rows together, and where each run of equal rows starts; the
+    rows of a run come in no particular order.
 
     Rows of up to two 32-bit minima (every banding of 128 permutations below threshold 0.3)
-    are packed exactly into one ``uint64`` and argsorted; wider rows are lexsorted.
+    are packed exactly into one ``uint64`` and argsorted by numpy's default sort, which is
+    vectorized (AVX-512) where the stable one is not: 3.8 against 18.9 ms for 200k keys, once
+    per band. Wider rows are lexsorted.
     """
     rows = keys.shape[1]
     if rows <= 2 and keys.size and int(keys.max()) <= 0xFFFFFFFF:
         packed = np.zeros(len(keys), dtype=np.uint64)
         for column in range(rows):
             packed = (packed << np.uint64(32)) | keys[:, column].astype(np.uint64)
-        order = np.argsort(packed, kind="stable")
+        order = np.argsort(packed)
         ordered = packed[order]
         changed = ordered[1:] != ordered[:-1]
     else:
@@ -176,8 +179,8 @@ def _group_equal_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _all_pairs(order: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """Every pair within each run ``order[start:start + size]``, in O(pairs) array steps.
 
-    Member ``k`` of a run of size ``g`` pairs with the ``g - 1 - k`` members after it. A stable
-    sort kept each run in ascending row order, so the first of each pair is the smaller.
+    Member ``k`` of a run of size ``g`` pairs with the ``g - 1 - k`` members after it; each
+    pair is then put smaller row first (a run's rows are in no particular order).
     """
     if sizes.size == 0:
         return np.zeros((0, 2), dtype=np.int64)
@@ -185,7 +188,8 @@ def _all_pairs(order: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.n
     later = np.repeat(sizes, sizes) - 1 - _ranks_within(sizes)
     first = np.repeat(member, later)
     second = first + 1 + _ranks_within(later)
-    return np.column_stack([order[first], order[second]])
+    one, other = order[first], order[second]
+    return np.column_stack([np.minimum(one, other), np.maximum(one, other)])
 
 
 def _ranks_within(sizes: np.ndarray) -> np.ndarray:
@@ -207,7 +211,7 @@ def estimated_overlap(
     sizes: np.ndarray,
     pairs: np.ndarray,
     *,
-    chunk: int = 200_000,
+    chunk: int = 16_384,
     threads: int = 1,
 ) -> np.ndarray:
     """The larger containment of each candidate pair, estimated from its signatures.
@@ -221,7 +225,10 @@ def estimated_overlap(
         sizes: each article's number of distinct shingles.
         pairs: ``(m, 2)`` candidate pairs.
         chunk: pairs compared at once, over all threads (their two signature copies are the
-            memory this takes).
+            memory this takes). Copies of a few megabytes are reused by the allocator; those of
+            200,000 pairs (100 MB each) came as new pages every time, and faulting them in took
+            0.1 to 0.6 s of system time for the 870k LSH pairs of a 200k run, more than the
+            comparisons' 0.3 s.
         threads: parts of a chunk compared at once (numpy compares without holding the GIL).
     """
     result = np.zeros(len(pairs), dtype=np.float32)

@@ -4,7 +4,13 @@ from datasketch import MinHashLSH
 
 from dedup.config import LSHConfig
 from dedup.errors import ConfigError
-from dedup.index import LSHIndex, candidate_probability, estimated_overlap, find_candidates
+from dedup.index import (
+    LSHIndex,
+    _bucket_pairs,
+    candidate_probability,
+    estimated_overlap,
+    find_candidates,
+)
 from dedup.shingle import ShingleBatch
 from dedup.signature import compute_signature_batch
 
@@ -94,6 +100,25 @@ def test_index_huge_bucket_becomes_a_star_on_its_first_article():
     assert pairs.tolist() == [[0, 31]] + [[1, j] for j in range(2, 31)]
     all_pairs, _ = find_candidates(signatures, batch.sizes > 0, LSHConfig())
     assert len(all_pairs) == 1 + 30 * 29 // 2
+
+
+def test_index_bucket_pairs_are_every_pair_of_equal_rows_smaller_first():
+    # Enough rows that the (unstable) sort scrambles the rows of a run.
+    rng = np.random.default_rng(3)
+    keys = rng.integers(0, 400, size=(5000, 2)).astype(np.uint32)
+    keys[rng.choice(5000, 60, replace=False)] = [7, 7]  # a bucket past max_bucket_size
+    rows_of: dict[tuple[int, int], list[int]] = {}
+    for row, key in enumerate(map(tuple, keys.tolist())):
+        rows_of.setdefault(key, []).append(row)
+    expected = set()
+    for key, rows in rows_of.items():
+        if key == (7, 7):  # a star on its first row
+            expected |= {(rows[0], other) for other in rows[1:]}
+        else:
+            expected |= {(a, b) for k, a in enumerate(rows) for b in rows[k + 1 :]}
+    pairs = _bucket_pairs(keys, max_bucket_size=50)
+    assert len(pairs) == len(expected)
+    assert set(map(tuple, pairs.tolist())) == expected
 
 
 def test_index_checks_num_perm_of_the_signatures():
