@@ -1,5 +1,8 @@
 import os
+import platform
+import resource
 
+import numpy as np
 import pytest
 
 from dedup.errors import ConfigError
@@ -36,3 +39,26 @@ def test_executor_jobs_default_to_every_core():
     assert resolve_jobs(3) == 3
     with pytest.raises(ConfigError, match="jobs must be at least 1"):
         resolve_jobs(0)
+
+
+def page_faults_of_a_second_chunk(_: object) -> int:
+    """Minor page faults taken by a chunk's arrays (16 of 1.5 MB, alive together) after the
+    arrays of a chunk like it were freed."""
+
+    def chunk() -> None:
+        arrays = [np.ones(196_608) for _ in range(16)]
+        del arrays
+
+    chunk()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    chunk()
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc tuning is glibc's")
+def test_executor_workers_reuse_freed_memory():
+    # By default glibc trims the 24 MB freed at the top of its heap, and the second chunk
+    # faults them in again (about 5,700 pages).
+    with ChunkExecutor(2) as executor:
+        faults = list(executor.map(page_faults_of_a_second_chunk, [None, None]))
+    assert max(faults) < 100
