@@ -539,7 +539,7 @@ def _line_blocks(stream: _Readable) -> Iterator[list[bytes]]:
             pending.append(block)
             continue
         # Only the lines that run across blocks are copied again: copying each block before
-        # splitting it made this three times slower (1.2 s of CPU per 200k articles).
+        # splitting it took 0.3 s of CPU per 200k articles (298 MB) instead of 0.17 s.
         if pending:
             pending.append(lines[0])
             lines[0] = b"".join(pending)

