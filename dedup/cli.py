@@ -29,7 +29,7 @@ from .config import (
 )
 from .errors import DedupError
 from .evaluation import Scores, evaluate_files
-from .executor import keep_freed_memory
+from .executor import prepare_process
 from .ingest import FieldMap
 from .pipeline import find_duplicates_in_files
 from .report import (
@@ -301,7 +301,7 @@ def _render_scores(scores: Scores, console: Console) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``dedup`` script: run the app, turning user errors into one line."""
-    keep_freed_memory()
+    prepare_process()
     try:
         code = app(args=argv, prog_name="dedup", standalone_mode=False)
     except DedupError as error:

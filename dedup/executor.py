@@ -12,6 +12,7 @@ only once there is more than one chunk of work: a small run stays in one process
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import pickle
 import tempfile
@@ -72,6 +73,34 @@ def keep_freed_memory() -> bool:
     return bool(
         mallopt(_M_TRIM_THRESHOLD, KEPT_FREE_BYTES) and mallopt(_M_MMAP_THRESHOLD, HEAP_BLOCK_BYTES)
     )
+
+
+# Container objects allocated before the garbage collector looks for cycles among the young
+# ones (Python's default is 700).
+GC_YOUNG_THRESHOLD = 10_000
+
+
+def collect_cycles_rarely() -> None:
+    """Have the garbage collector look for reference cycles less often, and never again among
+    the objects that exist now (the imported modules and what they hold).
+
+    A run allocates millions of short-lived containers (parsed records, blocks, figures) and
+    makes few cycles. With Python's defaults each process of a 200k run spent 0.3-0.6 s in the
+    collector, most of it in full collections walking every object the imports made; frozen
+    and collected a fourteenth as often, 0.1-0.15 s. Frozen objects also stay untouched in
+    forked workers, whose copies of their pages are then never written. Like
+    :func:`keep_freed_memory`, a setting of the process: for the command line and the workers.
+    """
+    gc.freeze()
+    _, middle, oldest = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, oldest)
+
+
+def prepare_process() -> None:
+    """:func:`keep_freed_memory` and :func:`collect_cycles_rarely`: how a process that runs
+    a batch of chunks is set up (the command line, and each worker)."""
+    keep_freed_memory()
+    collect_cycles_rarely()
 
 
 def resolve_jobs(jobs: int | None) -> int:
@@ -148,7 +177,7 @@ class ChunkExecutor:
 
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=keep_freed_memory)
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=prepare_process)
         return self._pool
 
     def share(self, value: object) -> Shared:

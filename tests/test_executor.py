@@ -1,3 +1,4 @@
+import gc
 import os
 import platform
 import resource
@@ -6,7 +7,7 @@ import numpy as np
 import pytest
 
 from dedup.errors import ConfigError
-from dedup.executor import ChunkExecutor, resolve_jobs
+from dedup.executor import GC_YOUNG_THRESHOLD, ChunkExecutor, resolve_jobs
 
 
 def square_with_pid(chunk: list[int], offset: int) -> tuple[list[int], int]:
@@ -62,3 +63,22 @@ def test_executor_workers_reuse_freed_memory():
     with ChunkExecutor(2) as executor:
         faults = list(executor.map(page_faults_of_a_second_chunk, [None, None]))
     assert max(faults) < 100
+
+
+def collector_settings(_: object) -> tuple[int, int]:
+    return gc.get_threshold()[0], gc.get_freeze_count()
+
+
+def test_executor_workers_collect_cycles_rarely_and_never_among_what_they_inherit():
+    # This process may have been set up by the command line's tests: undo that first.
+    threshold = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    gc.unfreeze()
+    try:
+        with ChunkExecutor(2) as executor:
+            settings = list(executor.map(collector_settings, [None, None]))
+    finally:
+        gc.set_threshold(*threshold)
+    for threshold, frozen in settings:
+        assert threshold == GC_YOUNG_THRESHOLD
+        assert frozen > 1000  # at least the objects of the modules imported before the fork
