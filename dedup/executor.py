@@ -7,6 +7,10 @@ finish in, so a run with any number of jobs gives the output of a run with one.
 
 Worker processes cost start-up time and every chunk is pickled both ways, so a run uses them
 only once there is more than one chunk of work: a small run stays in one process.
+
+A process that works through chunks allocates and drops the same few megabytes of arrays and
+millions of small objects for each: :func:`prepare_process` sets up the command line's process
+and each worker so that malloc keeps freed memory and the garbage collector runs rarely.
 """
 
 from __future__ import annotations
