@@ -37,7 +37,7 @@ GRAPHS = [
 
 @pytest.mark.parametrize("pairs", GRAPHS)
 @pytest.mark.parametrize("size", [1, 2, 5, 37, 100, 10_000])
-def test_every_pair_in_one_chunk_of_bounded_size(pairs: np.ndarray, size: int):
+def test_chunking_every_pair_in_one_chunk_of_bounded_size(pairs: np.ndarray, size: int):
     chunks = pair_chunks(pairs, size)
     check_partition(chunks, len(pairs))
     degree = np.bincount(pairs.ravel())
@@ -48,11 +48,11 @@ def test_every_pair_in_one_chunk_of_bounded_size(pairs: np.ndarray, size: int):
     assert np.all(lengths[:-1] >= size - size // SMALL_COMPONENT_SHARE)
 
 
-def test_no_pairs_no_chunks():
+def test_chunking_no_pairs_no_chunks():
     assert pair_chunks(np.zeros((0, 2), dtype=np.int64), 10) == []
 
 
-def test_pair_chunks_number_the_articles_of_the_pairs():
+def test_chunking_pair_chunks_number_the_articles_of_the_pairs():
     pairs = GRAPHS[0]
     chunks = pair_chunks(pairs * 7 + 3, 37)
     _, local = np.unique(pairs.ravel(), return_inverse=True)
@@ -60,7 +60,7 @@ def test_pair_chunks_number_the_articles_of_the_pairs():
     assert all(np.array_equal(a, b) for a, b in zip(chunks, expected, strict=True))
 
 
-def test_balls_on_two_triangles_and_a_lone_pair():
+def test_chunking_balls_on_two_triangles_and_a_lone_pair():
     # Triangles 0-1-2 and 3-4-5 joined by 2-3; 6-7 alone. Seeds go by fewest pairs: 6, whose
     # ball (6, 7) runs out, then 0 and 1, whose ball takes 2; the next chunk starts at 3, the
     # candidate left, and takes the rest. Only 2 loads twice.
@@ -69,7 +69,7 @@ def test_balls_on_two_triangles_and_a_lone_pair():
     assert [chunk.tolist() for chunk in chunks] == [[0, 1, 2, 7], [3, 4, 5, 6]]
 
 
-def test_small_components_packed_whole_in_order():
+def test_chunking_small_components_packed_whole_in_order():
     # Components of one and two pairs, under size // SMALL_COMPONENT_SHARE = 3: each chunk
     # takes the components whose first pair falls in it (the one at pair 11 fills chunk 0).
     counts = [1, 2, 1, 2, 2, 1, 2, 1, 1, 2]
@@ -81,7 +81,7 @@ def test_small_components_packed_whole_in_order():
     assert [chunk.tolist() for chunk in chunks] == [list(range(12)), [12, 13, 14]]
 
 
-def test_balls_load_fewer_articles_than_slabs_of_a_grid():
+def test_chunking_balls_load_fewer_articles_than_slabs_of_a_grid():
     # A 40 x 40 grid in chunks of 100 pairs: balls load 1981 articles (0.63 a pair), chunks
     # cut from the reverse Cuthill-McKee numbering (diagonal slabs) 2449 (0.78 a pair).
     side = 40
