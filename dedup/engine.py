@@ -26,6 +26,7 @@ the same articles.
 from __future__ import annotations
 
 import bisect
+import mmap
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -485,7 +486,7 @@ def _sketch(
     n = len(catalog)
     progress.start("shingles, signatures", n)
     out = _Sketched(
-        signatures=np.empty((n, config.lsh.num_perm), dtype=np.uint32),
+        signatures=_array_in_small_pages((n, config.lsh.num_perm), np.uint32),
         sizes=np.empty(n, dtype=np.int64),
         text_counts=TermCounter(keep_rows=options.related),
         words=np.empty(n, dtype=np.int64) if options.related else None,
@@ -505,6 +506,20 @@ def _sketch(
         progress.advance(stop - start)
         start = stop
     return out
+
+
+def _array_in_small_pages(shape: tuple[int, int], dtype: type) -> np.ndarray:
+    """A zeroed array in memory of its own, mapped without the advice to use huge pages that
+    numpy gives its arrays of 4 MB and more.
+
+    The run's signatures are written a chunk at a time as the workers finish, each chunk's
+    rows onto pages never touched before. Where the kernel compacts memory to find a huge page
+    on such a fault (transparent huge pages on ``madvise``, its default), that cost 0.5 s of the
+    main process for the 100 MB of a 200k run here, against 0.06 s in 4 KB pages.
+    """
+    count = shape[0] * shape[1]
+    buffer = mmap.mmap(-1, max(1, count * np.dtype(dtype).itemsize))
+    return np.frombuffer(buffer, dtype=dtype, count=count).reshape(shape)
 
 
 def _store(out: _Sketched, sketch: Sketch, start: int, stop: int) -> None:

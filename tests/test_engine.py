@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import mixed_records
 
 from dedup import DedupConfig, find_duplicates, read_articles
 from dedup.config import VerifyConfig
+from dedup.engine import _array_in_small_pages
 from dedup.pipeline import RunResult, find_duplicates_in_files
 
 
@@ -101,3 +103,12 @@ def test_engine_without_related_keeps_no_term_rows(feed_path: Path, monkeypatch)
     with find_duplicates_in_files([feed_path], config) as result:
         assert result.duplicate_clusters
     assert made == [False]
+
+
+def test_engine_signature_array_is_zeroed_writable_and_may_be_empty():
+    array = _array_in_small_pages((3, 4), np.uint32)
+    assert array.dtype == np.uint32 and array.flags.writeable
+    assert array.tolist() == [[0] * 4] * 3
+    array[1] = 7
+    assert array.sum() == 28
+    assert _array_in_small_pages((0, 128), np.uint32).shape == (0, 128)
