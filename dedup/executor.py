@@ -69,7 +69,8 @@ def keep_freed_memory() -> bool:
     """
     try:
         mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # not glibc (musl has a no-op mallopt; macOS has none)
+    except (OSError, AttributeError, TypeError):  # not glibc: musl has a no-op mallopt,
+        # macOS has none, and Windows opens no library by the name None
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     # The trim threshold first: a fixed mmap threshold alone stops glibc from raising it, and
