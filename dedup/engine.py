@@ -28,7 +28,7 @@ from __future__ import annotations
 import bisect
 import mmap
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -43,7 +43,7 @@ from .config import DedupConfig
 from .errors import InputError
 from .executor import ChunkExecutor, Shared
 from .index import LSHParams, estimated_overlap, find_candidates
-from .ingest import FieldMap, InputFiles, OnError
+from .ingest import FieldMap, InputFiles, LineSpan, OnError
 from .passes import (
     Batch,
     PairBatch,
@@ -54,7 +54,7 @@ from .passes import (
     sketch_batch,
     verify_batch,
 )
-from .records import ArticleRecord
+from .records import packed_title
 from .signature import DEFAULT_SCHEME, SignatureBatch
 from .spill import Spill, SpillIndex, read_records
 from .terms import TermCounter
@@ -149,6 +149,8 @@ class Catalog:
         accepted: for each chunk, which of its records are articles of the run.
         skipped: messages of the records skipped as bad (``on_error="skip"``).
         frequent: the run's template block keys, sorted.
+        spans: for each chunk, where its lines lie in its file (``None`` where they cannot be
+            read again at an offset: :attr:`dedup.ingest.RecordChunk.span`).
     """
 
     ids: list[ArticleId]
@@ -157,6 +159,7 @@ class Catalog:
     accepted: list[np.ndarray]
     skipped: list[str]
     frequent: np.ndarray
+    spans: list[LineSpan | None] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -309,7 +312,7 @@ def _run_on(
     # The titles of the representatives, for the summary, from the spill.
     representatives = [cluster.representative for cluster in duplicates]
     packed = read_records(records.take(np.asarray(representatives, dtype=np.int64)))
-    titles = [ArticleRecord.unpack(data).title for data in packed]
+    titles = [packed_title(data) for data in packed]
     return RunOutcome(
         catalog=catalog,
         matches=matches,
@@ -346,8 +349,10 @@ def _scan(
     published: list[np.ndarray] = []
     lengths: list[np.ndarray] = []
     accepted: list[np.ndarray] = []
+    spans: list[LineSpan | None] = []
     enabled = config.boilerplate.enabled
-    for scan in executor.map(scan_batch, source.batches(), spill.directory, enabled, originals):
+    batches = _noting_spans(source.batches(), spans)
+    for scan in executor.map(scan_batch, batches, spill.directory, enabled, originals):
         for name, seconds in scan.seconds.items():
             work[name] = work.get(name, 0.0) + seconds
         records = len(scan.errors) + len(scan.parsed)
@@ -378,7 +383,15 @@ def _scan(
         frequent=counter.frequent(config.boilerplate.min_docs)
         if enabled
         else np.zeros(0, dtype=np.uint64),
+        spans=spans,
     )
+
+
+def _noting_spans(batches: Iterable[Batch], spans: list[LineSpan | None]) -> Iterator[Batch]:
+    """``batches``, appending each one's span to ``spans`` as it is read."""
+    for batch in batches:
+        spans.append(batch.records.span if batch.records is not None else None)
+        yield batch
 
 
 class _IdChecker:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
 import json
 import os
 import re
@@ -354,6 +355,42 @@ def _html_record(article_id: str, html: str, origin: str) -> RecordOrError:
 # --- Reading in chunks, for runs that stream their input -----------------------------------
 
 
+@dataclass(frozen=True)
+class LineSpan:
+    """The bytes ``[start, stop)`` of the file at ``path``, which hold a chunk's JSON lines
+    (and any blank lines among them), and each line's length in bytes: a later pass hands this
+    to a worker process, which reads the lines itself (:meth:`read_lines`), so that the main
+    process neither reads nor ships them."""
+
+    path: str
+    start: int
+    stop: int
+    line_bytes: np.ndarray = field(compare=False)
+
+    def read_lines(self) -> list[bytes]:
+        """The chunk's lines as :meth:`InputFiles.chunks` read them: the span's lines that
+        are not blank, without their line feeds.
+
+        Raises:
+            InputError: the file no longer holds those lines.
+        """
+        with open(self.path, "rb") as stream:
+            stream.seek(self.start)
+            data = stream.read(self.stop - self.start)
+        lines = data.split(b"\n")
+        if lines and not lines[-1]:  # the line feed ending the span's last line
+            lines.pop()
+        if not (all(lines) and not any(map(bytes.isspace, lines))):  # a blank line
+            lines = [line for line in lines if line.strip()]
+        if not np.array_equal(_line_lengths(lines), self.line_bytes):
+            raise InputError(f"{self.path}: the input changed while it was read")
+        return lines
+
+
+def _line_lengths(lines: Sequence[bytes]) -> np.ndarray:
+    return np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
+
+
 @dataclass
 class RecordChunk:
     """Consecutive records of one input, read but not yet turned into articles.
@@ -366,6 +403,8 @@ class RecordChunk:
         name: the input, as its records' origins name it.
         line_numbers: the line each record starts on (1 for a file of a directory).
         files: for a directory, the file of each record; origins name it instead of ``name``.
+        span: where the chunk's lines lie in a file that can be read again at an offset (a
+            plain JSON Lines file, or the spool of standard input); ``None`` for other inputs.
     """
 
     name: str
@@ -373,6 +412,7 @@ class RecordChunk:
     lines: list[bytes] | None = None
     records: list[RecordOrError] | None = None
     files: list[str] | None = None
+    span: LineSpan | None = None
 
     def __len__(self) -> int:
         return len(self.line_numbers)
@@ -386,6 +426,7 @@ class RecordChunk:
             lines=None if self.lines is None else [self.lines[i] for i in chosen],
             records=None if self.records is None else [self.records[i] for i in chosen],
             files=None if self.files is None else [self.files[i] for i in chosen],
+            # (no span: the span holds the lines left out too)
         )
 
     def origin(self, position: int) -> str:
@@ -481,8 +522,10 @@ class InputFiles:
             elif not location.exists():
                 raise InputError(f"input not found: {path}")
             elif name.endswith(JSONL_SUFFIXES):
+                # Offsets into a compressed file are not offsets into its lines.
+                at = None if name.endswith(".gz") else path
                 with _open_binary(location) as stream:
-                    yield from _jsonl_chunks(stream, path, self.chunk_size)
+                    yield from _jsonl_chunks(stream, path, self.chunk_size, at)
             elif name.endswith(CSV_SUFFIXES):
                 with _open_binary(location) as stream:
                     yield from _chunked_records(path, _iter_csv(stream, path), self.chunk_size)
@@ -495,13 +538,15 @@ class InputFiles:
     def _stdin_chunks(self) -> Iterator[RecordChunk]:
         if self._spool is not None:
             with self._spool.open("rb") as stream:
-                yield from _jsonl_chunks(stream, "<stdin>", self.chunk_size)
+                yield from _jsonl_chunks(stream, "<stdin>", self.chunk_size, str(self._spool))
             return
         handle, name = tempfile.mkstemp(prefix="dedup-stdin-", suffix=".jsonl")
         self._spool = Path(name)
         with os.fdopen(handle, "wb") as spool:
             source = _Tee(self._stdin or sys.stdin.buffer, spool)
-            yield from _jsonl_chunks(source, "<stdin>", self.chunk_size)
+            # The spool holds the bytes read so far once each chunk is read: a later pass reads
+            # the chunks' spans from it, after the spool is closed.
+            yield from _jsonl_chunks(source, "<stdin>", self.chunk_size, name)
 
 
 class _Tee:
@@ -549,29 +594,53 @@ def _line_blocks(stream: _Readable) -> Iterator[list[bytes]]:
         yield [tail]
 
 
-def _jsonl_chunks(stream: _Readable, name: str, size: int) -> Iterator[RecordChunk]:
+def _jsonl_chunks(
+    stream: _Readable, name: str, size: int, path: str | None = None
+) -> Iterator[RecordChunk]:
+    """The stream's records in chunks of ``size`` non-blank lines; with ``path``, the file the
+    stream reads from its start, each chunk's :class:`LineSpan` in it."""
     numbers: list[int] = []
     lines: list[bytes] = []
+    starts: list[int] = []  # each line's offset in the stream
     read = 0  # lines read so far, blank ones included
+    offset = 0  # the offset of the next line
     try:
         for block in _line_blocks(stream):
             first = read + 1
             read += len(block)
+            # Each line's offset (a line feed follows every line but the file's last).
+            at = list(itertools.accumulate(map(len, block), _after_line, initial=offset))
+            offset = at.pop()
             if all(block) and not any(map(bytes.isspace, block)):  # no blank line
                 numbers.extend(range(first, read + 1))
                 lines.extend(block)
+                starts.extend(at)
             else:
-                for number, raw in enumerate(block, start=first):
+                for number, raw, start in zip(itertools.count(first), block, at, strict=False):
                     if raw.strip():
                         numbers.append(number)
                         lines.append(raw)
+                        starts.append(start)
             while len(lines) >= size:
-                yield RecordChunk(name, numbers[:size], lines=lines[:size])
-                numbers, lines = numbers[size:], lines[size:]
+                yield _jsonl_chunk(name, numbers[:size], lines[:size], starts[:size], path)
+                numbers, lines, starts = numbers[size:], lines[size:], starts[size:]
     except (OSError, EOFError) as error:  # a truncated or corrupt .gz
         raise InputError(f"{name}: cannot read: {error}") from error
     if lines:
-        yield RecordChunk(name, numbers, lines=lines)
+        yield _jsonl_chunk(name, numbers, lines, starts, path)
+
+
+def _after_line(start: int, length: int) -> int:
+    return start + length + 1
+
+
+def _jsonl_chunk(
+    name: str, numbers: list[int], lines: list[bytes], starts: list[int], path: str | None
+) -> RecordChunk:
+    span = None
+    if path is not None:  # from the first line's start to the last one's line feed
+        span = LineSpan(path, starts[0], starts[-1] + len(lines[-1]) + 1, _line_lengths(lines))
+    return RecordChunk(name, numbers, lines=lines, span=span)
 
 
 def _chunked_records(

@@ -13,10 +13,11 @@ clusters and pairs for the same articles.
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import numpy as np
 
@@ -26,9 +27,9 @@ from .engine import ArticleList, NoProgress, Progress, RecordFiles, RunOutcome, 
 from .errors import InputError
 from .executor import ChunkExecutor, resolve_jobs
 from .index import LSHParams
-from .ingest import FieldMap, InputFiles, OnError, parse_chunk
-from .passes import render_batch
-from .report import Mark, feed_record, jsonl_line
+from .ingest import FieldMap, InputFiles, LineSpan, OnError, parse_chunk
+from .passes import render_batch, write_feed_span
+from .report import Mark, feed_chunk_size, feed_record, jsonl_line
 from .types import Article, ArticleId, Cluster, Match
 
 __all__ = [
@@ -89,9 +90,15 @@ class RunResult:
         """What template removal took out (:func:`dedup.report.explain_templates`)."""
         raise NotImplementedError
 
+    def write_feed(
+        self, stream: BinaryIO, path: str, *, marks: dict[int, Mark], annotate: bool
+    ) -> None:
+        """Write the deduplicated feed (:func:`dedup.report.write_outputs`) to ``stream``, the
+        file at ``path``."""
+        stream.writelines(self.feed_lines(marks, annotate=annotate))
+
     def feed_lines(self, marks: dict[int, Mark], *, annotate: bool) -> Iterator[bytes]:
-        """The deduplicated feed (:func:`dedup.report.write_outputs`), UTF-8, in pieces of whole
-        lines: a line each here."""
+        """The deduplicated feed, UTF-8, in pieces of whole lines: a line each here."""
         for index, original in enumerate(self.records()):
             record = feed_record(original, marks.get(index), annotate=annotate)
             if record is not None:
@@ -127,6 +134,7 @@ class StreamResult(RunResult):
     skipped: list[str]
     source: RecordFiles
     accepted: list[np.ndarray]
+    spans: list[LineSpan | None]
     titles: dict[int, str]
     removals: TemplateReport | None = None
     executor: ChunkExecutor | None = None
@@ -151,6 +159,43 @@ class StreamResult(RunResult):
         batches = self.source.batches(self.accepted)
         for batch, (count, chunk_marks) in zip(batches, chunks, strict=True):
             yield from render_batch((batch, count, chunk_marks), annotate)
+
+    def write_feed(
+        self, stream: BinaryIO, path: str, *, marks: dict[int, Mark], annotate: bool
+    ) -> None:
+        """Where the inputs can be read again at an offset (JSON Lines files, not compressed:
+        :attr:`spans`), the run's workers read, render and write the feed's chunks, each at
+        its place (:func:`dedup.passes.write_feed_span`); elsewhere, or should a chunk not
+        render to the size expected of it, this process writes :meth:`feed_lines`."""
+        executor = self.executor
+        if executor is not None and all(span is not None for span in self.spans):
+            if self._write_feed_in_workers(executor, stream, path, marks, annotate):
+                return
+            stream.seek(0)
+            stream.truncate()
+        stream.writelines(self.feed_lines(marks, annotate=annotate))
+
+    def _write_feed_in_workers(
+        self,
+        executor: ChunkExecutor,
+        stream: BinaryIO,
+        path: str,
+        marks: dict[int, Mark],
+        annotate: bool,
+    ) -> bool:
+        spans = cast(list[LineSpan], self.spans)
+        chunks = list(_chunk_marks(self.accepted, marks))
+        sizes = [
+            feed_chunk_size(span.line_bytes[keep], chunk_marks, annotate=annotate)
+            for span, keep, (_, chunk_marks) in zip(spans, self.accepted, chunks, strict=True)
+        ]
+        offsets = list(itertools.accumulate(sizes, initial=0))
+        # The whole size at once: the chunks are written in any order, the last ones may be
+        # empty.
+        stream.truncate(offsets.pop())
+        chunk_marks = (marks for _, marks in chunks)
+        work = zip(spans, self.accepted, chunk_marks, offsets, sizes, strict=True)
+        return all(list(executor.map(write_feed_span, work, annotate, path)))
 
     def close(self) -> None:
         """Stop the run's worker processes and remove the spool of standard input, if any."""
@@ -279,6 +324,7 @@ def find_duplicates_in_files(
         skipped=outcome.catalog.skipped,
         source=source,
         accepted=outcome.catalog.accepted,
+        spans=outcome.catalog.spans,
         titles=outcome.titles,
         removals=outcome.template_report,
         **_common(outcome, config),

@@ -81,6 +81,15 @@ class ArticleRecord:
         )
 
 
+def packed_title(packed: bytes) -> str:
+    """The title of a record :meth:`ArticleRecord.pack` made, read without the rest: a run
+    reads those of its clusters' representatives (19k of 200k articles), which took 0.1 s
+    unpacked whole."""
+    _, _, body, keys, title, _, _ = _HEADER.unpack_from(packed)
+    at = _HEADER.size + body + keys
+    return packed[at : at + title].decode("utf-8")
+
+
 def pack_record(
     blocks: Sequence[str],
     keys: bytes,

@@ -5,14 +5,17 @@ No computation happens here beyond formatting what :class:`~dedup.pipeline.Dedup
 
 from __future__ import annotations
 
+import functools
 import json
 import operator
 import os
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
@@ -174,6 +177,21 @@ def feed_chunk(lines: Sequence[bytes], marks: dict[int, Mark], *, annotate: bool
     return feed
 
 
+def feed_chunk_size(line_bytes: np.ndarray, marks: dict[int, Mark], *, annotate: bool) -> int:
+    """The length in bytes of :func:`feed_chunk` of lines of ``line_bytes`` bytes each, when it
+    renders them (so that a chunk's place in the feed is known before it is rendered)."""
+    unmarked = len(_UNMARKED_ENDS[annotate])
+    # Each line without its closing brace, then what replaces the brace.
+    size = int(line_bytes.sum()) + (unmarked - 1) * len(line_bytes)
+    for position, mark in marks.items():
+        end = _feed_end(mark, annotate=annotate)
+        if end is None:  # a copy the feed drops
+            size -= int(line_bytes[position]) - 1 + unmarked
+        else:
+            size += len(end) - unmarked
+    return size
+
+
 def jsonl_line(record: dict[str, Any]) -> str:
     """One line of an output file."""
     return json.dumps(record, ensure_ascii=False, default=str) + "\n"
@@ -203,25 +221,43 @@ def write_outputs(result: RunResult, out_dir: Path, *, annotate: bool = False) -
         OutputError: the directory cannot be created or written.
     """
     ids = result.ids
-    contents = {
-        CLUSTERS_FILE: (jsonl_line(cluster_record(c, ids)).encode() for c in result.clusters),
-        PAIRS_FILE: (jsonl_line(pair_record(m, ids)).encode() for m in result.matches),
-        DEDUPLICATED_FILE: result.feed_lines(feed_marks(result), annotate=annotate),
+    marks = feed_marks(result)
+    contents: dict[str, Callable[[BinaryIO, str], None]] = {
+        CLUSTERS_FILE: _lines_writer(
+            jsonl_line(cluster_record(c, ids)).encode() for c in result.clusters
+        ),
+        PAIRS_FILE: _lines_writer(jsonl_line(pair_record(m, ids)).encode() for m in result.matches),
+        DEDUPLICATED_FILE: functools.partial(result.write_feed, marks=marks, annotate=annotate),
     }
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        return [_write_jsonl(out_dir / name, records) for name, records in contents.items()]
+        # The files are written at once: the feed's thread mostly waits for the run's workers
+        # (StreamResult.write_feed) while the others render the clusters and pairs.
+        with ThreadPoolExecutor(max_workers=len(contents)) as pool:
+            written = [
+                pool.submit(_write_file, out_dir / name, write) for name, write in contents.items()
+            ]
+            return [future.result() for future in written]
     except OSError as error:
         raise OutputError(f"cannot write to {out_dir}: {error.strerror or error}") from error
 
 
-def _write_jsonl(path: Path, lines: Iterable[bytes]) -> Path:
+def _lines_writer(lines: Iterable[bytes]) -> Callable[[BinaryIO, str], None]:
+    def write(stream: BinaryIO, _path: str) -> None:
+        # A write call per line (180k for the feed of 200k articles) cost more CPU than
+        # rendering the lines.
+        stream.writelines(lines)
+
+    return write
+
+
+def _write_file(path: Path, write: Callable[[BinaryIO, str], None]) -> Path:
+    """Write ``path`` with ``write(stream, name)``, given the file it writes open and by
+    name, into a temporary file renamed into place when done."""
     handle, temporary = _create_beside(path)
     try:
         with os.fdopen(handle, "wb") as stream:
-            # A write call per line (180k for the feed of 200k articles) cost more CPU than
-            # rendering the lines.
-            stream.writelines(lines)
+            write(stream, temporary)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

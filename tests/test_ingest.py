@@ -147,6 +147,54 @@ def test_jsonl_chunks_split_lines_as_iterating_the_file_does(
     assert [number for number, _ in expected] == [2, 4, 7]
 
 
+@pytest.mark.parametrize("block_bytes", [1, 7, 1 << 20])
+def test_jsonl_chunks_spans_hold_their_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block_bytes: int
+) -> None:
+    # Blank lines before, inside and between chunks, CRLF, no final line feed.
+    data = b'\n{"id": 1}\r\n \t\n{"id": 22}\n\n{"id": 333}\n\r\n\n{"id": 4}\n{"id": 5}'
+    path = tmp_path / "news.jsonl"
+    path.write_bytes(data)
+    monkeypatch.setattr(ingest, "_BLOCK_BYTES", block_bytes)
+    chunks = list(ingest.InputFiles([path], chunk_size=2).chunks())
+    spans = [chunk.span for chunk in chunks]
+    assert [(span.path, span.start, span.stop) for span in spans if span] == [
+        (str(path), 1, 26),
+        (str(path), 27, 52),
+        (str(path), 52, 62),  # up to the line feed the file's last line does not have
+    ]
+    for chunk, span in zip(chunks, spans, strict=True):
+        assert span is not None and span.read_lines() == chunk.lines
+        assert span.line_bytes.tolist() == [len(line) for line in chunk.lines or []]
+
+
+def test_jsonl_chunks_span_of_a_changed_file_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "news.jsonl"
+    path.write_bytes(b'{"id": 1}\n{"id": 2}\n')
+    (chunk,) = ingest.InputFiles([path], chunk_size=2).chunks()
+    path.write_bytes(b'{"id": 1}\n{"id": 20}\n')
+    assert chunk.span is not None
+    with pytest.raises(InputError, match="the input changed while it was read"):
+        chunk.span.read_lines()
+
+
+def test_jsonl_chunks_spans_of_stdin_are_in_its_spool(tmp_path: Path) -> None:
+    data = b'{"id": 1}\n\n{"id": 2}\n{"id": 3}\n'
+    files = ingest.InputFiles(["-"], stdin=io.BytesIO(data), chunk_size=2)
+    with files:
+        chunks = list(files.chunks())
+        assert [chunk.span.read_lines() for chunk in chunks if chunk.span] == [
+            [b'{"id": 1}', b'{"id": 2}'],
+            [b'{"id": 3}'],
+        ]
+
+
+def test_jsonl_chunks_of_a_compressed_file_have_no_span(tmp_path: Path) -> None:
+    path = tmp_path / "news.jsonl.gz"
+    path.write_bytes(gzip.compress(b'{"id": 1}\n'))
+    assert [chunk.span for chunk in ingest.InputFiles([path]).chunks()] == [None]
+
+
 @pytest.mark.parametrize("suffix", [".jsonl.gz", ".ndjson.gz"])
 def test_ingest_jsonl_gz(tmp_path: Path, suffix: str) -> None:
     path = tmp_path / f"news{suffix}"

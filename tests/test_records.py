@@ -5,7 +5,7 @@ import pytest
 
 from dedup.boilerplate import block_keys, normalize_blocks
 from dedup.config import BoilerplateConfig
-from dedup.records import ArticleRecord, RecordColumns
+from dedup.records import ArticleRecord, RecordColumns, packed_title
 
 
 @pytest.mark.parametrize(
@@ -31,6 +31,7 @@ def test_article_record_round_trips(blocks, original):
     assert again.keys.dtype == np.uint64
     assert again.keys.tolist() == record.keys.tolist()
     assert (again.title, again.normalized_title) == ("Straße – Title", "strasse - title")
+    assert packed_title(record.pack()) == "Straße – Title"
 
 
 def test_article_record_cleans_with_the_run_template():

@@ -2,6 +2,7 @@ import json
 import os
 from datetime import datetime
 
+import numpy as np
 import pytest
 from conftest import make_article
 from rich.console import Console
@@ -13,6 +14,7 @@ from dedup.report import (
     OutputError,
     deduplicated_records,
     feed_chunk,
+    feed_chunk_size,
     feed_line,
     feed_record,
     jsonl_line,
@@ -226,6 +228,18 @@ def test_report_feed_chunk_leaves_any_line_feed_line_refuses(annotate: bool):
             assert feed_chunk(lines, marks, annotate=annotate) in (None, expected), (odd, marks)
 
 
+@pytest.mark.parametrize("annotate", [False, True])
+def test_report_feed_chunk_size_is_the_length_of_feed_chunk(annotate: bool):
+    for odd in [None, *ODD]:
+        lines = list(PLAIN) if odd is None else [*PLAIN[:4], odd, *PLAIN[4:]]
+        sizes = np.array([len(line) for line in lines])
+        for marks in mark_layouts(len(lines)):
+            fast = feed_chunk(lines, marks, annotate=annotate)
+            if fast is not None:
+                assert feed_chunk_size(sizes, marks, annotate=annotate) == len(fast)
+    assert feed_chunk_size(np.zeros(0, dtype=np.int64), {}, annotate=annotate) == 0
+
+
 def test_report_feed_chunk_exact_bytes():
     lines = [b'{"id": 1}', b'{"id": 2,"t":"\xc3\xa9"}', b'{"id": 3}', b'{"id": 4}']
     marks = {1: ("dup-000001", None), 2: ("dup-000001", "\u00e92")}
@@ -278,3 +292,50 @@ def test_report_streamed_feed_is_the_lines_one_by_one(
         marks = feed_marks(result)
         feed = b"".join(result.feed_lines(marks, annotate=annotate))
     assert feed == per_line_feed(lines, marks, annotate=annotate)
+
+
+@pytest.mark.parametrize("annotate", [False, True])
+@pytest.mark.parametrize("odd", [False, True])
+def test_report_feed_written_by_workers_is_the_lines_one_by_one(
+    tmp_path, stories, site_template, monkeypatch, annotate: bool, odd: bool
+):
+    """Two worker processes read, render and write the feed of a streamed run, each chunk at
+    its place (blank lines, a bad line skipped, text that is not ASCII); should a chunk not
+    render to its expected size (a record with the feed's names), this process writes the
+    feed instead, and it is the same."""
+    from conftest import mixed_records
+
+    from dedup import DedupConfig
+    from dedup.config import VerifyConfig
+    from dedup.pipeline import StreamResult, find_duplicates_in_files
+    from dedup.report import feed_marks
+
+    records = mixed_records(stories, site_template)
+    lines = [
+        json.dumps(record, ensure_ascii=i % 2 == 0).encode() for i, record in enumerate(records)
+    ]
+    if odd:
+        lines[4] = lines[4][:-1] + b', "cluster": "theirs"}'
+    data = b"\n".join([*lines[:5], b"", b'{"id": "no text"}', *lines[5:]]) + b"\n"
+    path = tmp_path / "feed.jsonl"
+    path.write_bytes(data)
+    serial_feed = StreamResult.feed_lines
+    rendered_here = []
+
+    def feed_lines(*args, **kwargs):
+        rendered_here.append(True)
+        return serial_feed(*args, **kwargs)
+
+    monkeypatch.setattr(StreamResult, "feed_lines", feed_lines)
+    config = DedupConfig(verify=VerifyConfig(related=False), chunk_size=3, jobs=2)
+    with find_duplicates_in_files([path], config, on_error="skip") as result:
+        assert result.duplicate_clusters and result.executor is not None
+        marks = feed_marks(result)
+        (written,) = [
+            out
+            for out in write_outputs(result, tmp_path / "out", annotate=annotate)
+            if out.name == "deduplicated.jsonl"
+        ]
+        assert rendered_here == ([True] if odd else [])
+        assert written.read_bytes() == b"".join(serial_feed(result, marks, annotate=annotate))
+    assert written.read_bytes() == per_line_feed(lines, marks, annotate=annotate)
