@@ -28,7 +28,7 @@ from .errors import InputError
 from .executor import ChunkExecutor, resolve_jobs
 from .index import LSHParams
 from .ingest import FieldMap, InputFiles, LineSpan, OnError, parse_chunk
-from .passes import render_batch, write_feed_span
+from .passes import render_batch, write_feed_chunks
 from .report import Mark, feed_chunk_size, feed_record, jsonl_line
 from .types import Article, ArticleId, Cluster, Match
 
@@ -165,7 +165,7 @@ class StreamResult(RunResult):
     ) -> None:
         """Where the inputs can be read again at an offset (JSON Lines files, not compressed:
         :attr:`spans`), the run's workers read, render and write the feed's chunks, each at
-        its place (:func:`dedup.passes.write_feed_span`); elsewhere, or should a chunk not
+        its place (:func:`dedup.passes.write_feed_chunks`); elsewhere, or should a chunk not
         render to the size expected of it, this process writes :meth:`feed_lines`."""
         executor = self.executor
         if executor is not None and all(span is not None for span in self.spans):
@@ -194,8 +194,12 @@ class StreamResult(RunResult):
         # empty.
         stream.truncate(offsets.pop())
         chunk_marks = (marks for _, marks in chunks)
-        work = zip(spans, self.accepted, chunk_marks, offsets, sizes, strict=True)
-        return all(list(executor.map(write_feed_span, work, annotate, path)))
+        work = list(zip(spans, self.accepted, chunk_marks, offsets, sizes, strict=True))
+        # A few runs of chunks per worker: enough to share the work out evenly, few enough
+        # that handing them out costs nothing.
+        runs = np.array_split(np.arange(len(work)), FEED_RUNS_PER_WORKER * executor.jobs)
+        parts = [[work[k] for k in run.tolist()] for run in runs if len(run)]
+        return all(list(executor.map(write_feed_chunks, parts, annotate, path)))
 
     def close(self) -> None:
         """Stop the run's worker processes and remove the spool of standard input, if any."""
@@ -213,6 +217,10 @@ class StreamResult(RunResult):
         if self.removals is None:
             raise ValueError("template removals are kept only when the run is asked to explain")
         return self.removals
+
+
+FEED_RUNS_PER_WORKER = 4
+"""Runs of chunks each worker writes of the feed (:meth:`StreamResult.write_feed`)."""
 
 
 def _chunk_marks(
