@@ -426,7 +426,7 @@ class RecordChunk:
             lines=None if self.lines is None else [self.lines[i] for i in chosen],
             records=None if self.records is None else [self.records[i] for i in chosen],
             files=None if self.files is None else [self.files[i] for i in chosen],
-            # (no span: the span holds the lines left out too)
+            # no span: the chunk's span would also hold the lines left out
         )
 
     def origin(self, position: int) -> str:
@@ -616,7 +616,7 @@ def _jsonl_chunks(
                 lines.extend(block)
                 starts.extend(at)
             else:
-                for number, raw, start in zip(itertools.count(first), block, at, strict=False):
+                for number, raw, start in zip(itertools.count(first), block, at, strict=True):
                     if raw.strip():
                         numbers.append(number)
                         lines.append(raw)

@@ -422,8 +422,8 @@ def write_feed_chunks(chunks: Sequence[FeedChunk], annotate: bool, path: str) ->
 
     The workers read, render and write the feed themselves, so that it is made in all of them
     and the main process neither reads the input again nor writes the feed: for 200k articles
-    (298 MB) that took it 0.45-0.55 s of a run's last second, on one core, and 0.3-0.35 s
-    in two workers. Each worker takes a run of many chunks, so that it never waits for the
+    (298 MB) that took it 0.5-0.95 s at the end of a run, on one core; two workers take
+    0.3-0.45 s. Each worker takes a run of many chunks, so that it never waits for the
     main process (which writes the other outputs meanwhile) to hand it the next one.
 
     Raises:
