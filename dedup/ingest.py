@@ -616,7 +616,7 @@ def _jsonl_chunks(
                 lines.extend(block)
                 starts.extend(at)
             else:
-                for number, raw, start in zip(itertools.count(first), block, at, strict=True):
+                for number, (raw, start) in enumerate(zip(block, at, strict=True), first):
                     if raw.strip():
                         numbers.append(number)
                         lines.append(raw)
