@@ -185,16 +185,16 @@ class StreamResult(RunResult):
     ) -> bool:
         spans = cast(list[LineSpan], self.spans)
         chunks = list(_chunk_marks(self.accepted, marks))
+        own_marks = [chunk_marks for _, chunk_marks in chunks]
         sizes = [
             feed_chunk_size(span.line_bytes[keep], chunk_marks, annotate=annotate)
-            for span, keep, (_, chunk_marks) in zip(spans, self.accepted, chunks, strict=True)
+            for span, keep, chunk_marks in zip(spans, self.accepted, own_marks, strict=True)
         ]
         offsets = list(itertools.accumulate(sizes, initial=0))
         # The whole size at once: the chunks are written in any order, the last ones may be
         # empty.
         stream.truncate(offsets.pop())
-        chunk_marks = (marks for _, marks in chunks)
-        work = list(zip(spans, self.accepted, chunk_marks, offsets, sizes, strict=True))
+        work = list(zip(spans, self.accepted, own_marks, offsets, sizes, strict=True))
         # A few runs of chunks per worker: enough to share the work out evenly, few enough
         # that handing them out costs nothing.
         runs = np.array_split(np.arange(len(work)), FEED_RUNS_PER_WORKER * executor.jobs)
