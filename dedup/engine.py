@@ -351,7 +351,7 @@ def _scan(
     accepted: list[np.ndarray] = []
     spans: list[LineSpan | None] = []
     enabled = config.boilerplate.enabled
-    batches = _noting_spans(source.batches(), spans)
+    batches = _noting_spans(source.batches(), spans, ship_spans=executor.jobs > 1)
     for scan in executor.map(scan_batch, batches, spill.directory, enabled, originals):
         for name, seconds in scan.seconds.items():
             work[name] = work.get(name, 0.0) + seconds
@@ -387,10 +387,16 @@ def _scan(
     )
 
 
-def _noting_spans(batches: Iterable[Batch], spans: list[LineSpan | None]) -> Iterator[Batch]:
-    """``batches``, appending each one's span to ``spans`` as it is read."""
+def _noting_spans(
+    batches: Iterable[Batch], spans: list[LineSpan | None], *, ship_spans: bool
+) -> Iterator[Batch]:
+    """``batches``, appending each one's span to ``spans`` as it is read; with ``ship_spans``
+    (worker processes), a chunk with a span goes to its worker without its lines, which the
+    worker reads from the file itself."""
     for batch in batches:
         spans.append(batch.records.span if batch.records is not None else None)
+        if ship_spans and batch.records is not None:
+            batch = Batch(records=batch.records.shipped_as_span(), fields=batch.fields)
         yield batch
 
 

@@ -11,7 +11,8 @@ from conftest import mixed_records
 
 from dedup import DedupConfig, find_duplicates, read_articles
 from dedup.config import VerifyConfig
-from dedup.engine import _array_in_small_pages
+from dedup.engine import RecordFiles, _array_in_small_pages, _noting_spans
+from dedup.ingest import FieldMap, InputFiles
 from dedup.pipeline import RunResult, find_duplicates_in_files
 
 
@@ -112,3 +113,17 @@ def test_engine_signature_array_is_zeroed_writable_and_may_be_empty():
     array[1] = 7
     assert array.sum() == 28
     assert _array_in_small_pages((0, 128), np.uint32).shape == (0, 128)
+
+
+@pytest.mark.parametrize("ship_spans", [True, False])
+def test_engine_first_pass_ships_spans_to_workers(feed_path: Path, ship_spans: bool):
+    """With worker processes a chunk travels as its span, and the worker reads its lines."""
+    spans: list = []
+    source = RecordFiles(InputFiles([feed_path], chunk_size=4), FieldMap())
+    batches = list(_noting_spans(source.batches(), spans, ship_spans=ship_spans))
+    read = list(InputFiles([feed_path], chunk_size=4).chunks())
+    assert spans == [chunk.span for chunk in read] and None not in spans
+    assert [batch.records.lines for batch in batches] == (
+        [None] * len(read) if ship_spans else [chunk.lines for chunk in read]
+    )
+    assert [batch.records.raw_lines() for batch in batches] == [chunk.lines for chunk in read]

@@ -189,6 +189,37 @@ def test_jsonl_chunks_spans_of_stdin_are_in_its_spool(tmp_path: Path) -> None:
         ]
 
 
+def test_chunk_shipped_as_span_parses_as_the_chunk(tmp_path: Path) -> None:
+    data = b'{"id": "a", "text": "one"}\n\n{"id": "b", "text": 2}\n{"id": "c", "text": "three"}\n'
+    path = tmp_path / "news.jsonl"
+    path.write_bytes(data)
+    (chunk,) = ingest.InputFiles([path], chunk_size=3).chunks()
+    shipped = chunk.shipped_as_span()
+    assert shipped.lines is None and shipped.span == chunk.span
+    assert shipped.line_numbers == [1, 3, 4]
+    parsed = ingest.parse_chunk(shipped, ingest.FieldMap())
+    assert [getattr(item, "id", None) for item in parsed] == ["a", None, "c"]
+    assert str(parsed[1]) == str(ingest.parse_chunk(chunk, ingest.FieldMap())[1])
+    assert str(parsed[1]).startswith(f"{path}:3: ")
+
+
+def test_chunk_without_a_span_is_shipped_with_its_lines(tmp_path: Path) -> None:
+    path = tmp_path / "news.jsonl.gz"
+    path.write_bytes(gzip.compress(b'{"id": 1}\n'))
+    (chunk,) = ingest.InputFiles([path]).chunks()
+    assert chunk.shipped_as_span() is chunk
+
+
+def test_stdin_span_is_readable_while_stdin_is_still_read(tmp_path: Path) -> None:
+    # A worker reads a chunk's span from the spool before the main process reads further.
+    data = b'{"id": 1}\n{"id": 2}\n{"id": 3}\n'
+    with ingest.InputFiles(["-"], stdin=io.BytesIO(data), chunk_size=2) as files:
+        chunks = files.chunks()
+        first = next(chunks)
+        assert first.shipped_as_span().raw_lines() == [b'{"id": 1}', b'{"id": 2}']
+        assert [chunk.lines for chunk in chunks] == [[b'{"id": 3}']]
+
+
 def test_jsonl_chunks_of_a_compressed_file_have_no_span(tmp_path: Path) -> None:
     path = tmp_path / "news.jsonl.gz"
     path.write_bytes(gzip.compress(b'{"id": 1}\n'))
