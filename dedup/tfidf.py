@@ -333,13 +333,16 @@ GraphJob = tuple[sparse.csr_matrix, int, int, float]
 def _graph_rows(job: GraphJob) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The pairs of one block of rows of the cosine graph (see :meth:`TfidfReranker.graph`)."""
     matrix, start, chunk, min_cosine = job
-    block = (matrix[start : start + chunk] @ matrix[start:].T).tocoo()
-    keep = (block.data >= min_cosine) & (block.col > block.row)
-    return (
-        block.row[keep] + start,
-        block.col[keep] + start,
-        np.minimum(block.data[keep], 1.0),
-    )
+    block = matrix[start : start + chunk] @ matrix[start:].T
+    # Nearly every pair of full texts shares a word, but few reach min_cosine: the entries are
+    # filtered by value first and only the kept ones get their rows (searchsorted), rather
+    # than every entry (tocoo), which took a seventh of this function's time.
+    kept = np.flatnonzero(block.data >= min_cosine)
+    rows = (np.searchsorted(block.indptr, kept, side="right") - 1).astype(block.indices.dtype)
+    columns = block.indices[kept]
+    upper = columns > rows
+    kept, rows, columns = kept[upper], rows[upper], columns[upper]
+    return rows + start, columns + start, np.minimum(block.data[kept], 1.0)
 
 
 def _graph_rows_shared(
