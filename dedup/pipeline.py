@@ -173,7 +173,7 @@ class StreamResult(RunResult):
                 return
             stream.seek(0)
             stream.truncate()
-        stream.writelines(self.feed_lines(marks, annotate=annotate))
+        super().write_feed(stream, path, marks=marks, annotate=annotate)
 
     def _write_feed_in_workers(
         self,
